@@ -1,0 +1,76 @@
+/**
+ * Internal entries: what the memtable, WAL and SSTables store.
+ * Ordering (the "internal order"): key asc (bytewise), ts asc, seq desc.
+ */
+
+/** Entry kinds. Part of the on-disk format: never renumber. */
+export const Kind = {
+  /** A point tombstone for exactly (key, ts). */
+  DELETE: 0,
+  PUT: 1,
+  /** A range tombstone over keys [key, rangeEnd), every ts. Whole-key deletes use [key, key+0x00). */
+  RANGE_DELETE: 2,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** expireAt value meaning "never". */
+export const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
+
+export interface Entry {
+  key: Uint8Array;
+  /** µs since the epoch, a safe integer (may be negative). */
+  ts: number;
+  /** Sequence number, 1..2^53-1. */
+  seq: number;
+  kind: Kind;
+  /** µs since epoch after which the entry is invisible; NO_EXPIRY for never. */
+  expireAt: number;
+  /** PUT: the value; RANGE_DELETE: the exclusive end key; DELETE: empty. */
+  value: Uint8Array;
+}
+
+export interface RangeTombstone {
+  start: Uint8Array;
+  /** Exclusive. */
+  end: Uint8Array;
+  seq: number;
+}
+
+export const MAX_KEY_BYTES = 65536;
+export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+/** Internal order: key asc, ts asc, seq desc. */
+export function compareEntries(a: Entry, b: Entry): number {
+  const c = Buffer.compare(a.key, b.key);
+  if (c !== 0) return c;
+  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+  return b.seq - a.seq;
+}
+
+/** Order of (key, ts) only. */
+export function compareKeyTs(ak: Uint8Array, ats: number, bk: Uint8Array, bts: number): number {
+  const c = Buffer.compare(ak, bk);
+  if (c !== 0) return c;
+  return ats < bts ? -1 : ats > bts ? 1 : 0;
+}
+
+/** The smallest key greater than every key that starts with `prefix`, or undefined (no bound). */
+export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
+  let i = prefix.length - 1;
+  while (i >= 0 && prefix[i] === 0xff) i--;
+  if (i < 0) return undefined;
+  const out = Uint8Array.prototype.slice.call(prefix, 0, i + 1) as Uint8Array;
+  out[i] = (out[i] as number) + 1;
+  return out;
+}
+
+/** The smallest key greater than `key`: key + 0x00. */
+export function keySuccessor(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out.set(key);
+  return out;
+}
