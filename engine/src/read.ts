@@ -1,0 +1,181 @@
+/**
+ * The read path: sources yield runs of entries in internal order (or its exact reverse);
+ * mergeRuns k-way merges them; resolveVisible keeps, per (key, ts), the newest entry with
+ * seq <= readSeq and yields it when it is a live PUT not covered by a newer range tombstone.
+ */
+import { type Entry, Kind, type RangeTombstone, compareBytes, compareEntries } from './base/entry.ts';
+import type { Memtable } from './memtable/memtable.ts';
+
+export interface Bounds {
+  /** Inclusive. */
+  lower: Uint8Array | undefined;
+  /** Exclusive. */
+  upper: Uint8Array | undefined;
+  tsFrom: number;
+  tsTo: number;
+}
+
+export interface RunSource {
+  nextRun(): Promise<Entry[] | undefined> | Entry[] | undefined;
+}
+
+const RUN = 256;
+const EMPTY = new Uint8Array(0);
+
+export function inBounds(key: Uint8Array, b: Bounds): boolean {
+  return (b.lower === undefined || compareBytes(key, b.lower) >= 0) && (b.upper === undefined || compareBytes(key, b.upper) < 0);
+}
+
+/** Runs of a memtable's point entries within bounds. */
+export function memtableSource(mt: Memtable, b: Bounds, reverse: boolean): RunSource {
+  const seekKey = reverse ? b.upper : b.lower;
+  const probe: Entry | undefined =
+    seekKey === undefined ? undefined : { key: seekKey, ts: Number.MIN_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER, kind: Kind.PUT, expireAt: 0, value: EMPTY };
+  const it = reverse ? mt.list.descending(probe) : mt.list.ascending(probe);
+  let done = false;
+  return {
+    nextRun(): Entry[] | undefined {
+      if (done) return undefined;
+      const run: Entry[] = [];
+      while (run.length < RUN) {
+        const r = it.next();
+        if (r.done === true) {
+          done = true;
+          break;
+        }
+        const e = r.value;
+        if (!inBounds(e.key, b)) {
+          done = true;
+          break;
+        }
+        if (e.ts >= b.tsFrom && e.ts <= b.tsTo) run.push(e);
+      }
+      return run.length > 0 ? run : done ? undefined : run;
+    },
+  };
+}
+
+interface Cursor {
+  src: RunSource;
+  run: Entry[];
+  i: number;
+}
+
+/** K-way merge of sorted runs. `reverse` means each source is in exact reverse internal order. */
+export async function* mergeRuns(sources: RunSource[], reverse: boolean): AsyncGenerator<Entry> {
+  const cmp = reverse ? (a: Entry, b: Entry) => compareEntries(b, a) : compareEntries;
+  const heap: Cursor[] = [];
+  const less = (x: Cursor, y: Cursor) => cmp(x.run[x.i] as Entry, y.run[y.i] as Entry) < 0;
+  const up = (k: number) => {
+    while (k > 0) {
+      const p = (k - 1) >> 1;
+      if (!less(heap[k] as Cursor, heap[p] as Cursor)) break;
+      [heap[k], heap[p]] = [heap[p] as Cursor, heap[k] as Cursor];
+      k = p;
+    }
+  };
+  const down = (k: number) => {
+    for (;;) {
+      const l = 2 * k + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const m = r < heap.length && less(heap[r] as Cursor, heap[l] as Cursor) ? r : l;
+      if (!less(heap[m] as Cursor, heap[k] as Cursor)) break;
+      [heap[k], heap[m]] = [heap[m] as Cursor, heap[k] as Cursor];
+      k = m;
+    }
+  };
+  const refill = async (c: Cursor): Promise<boolean> => {
+    for (;;) {
+      const run = await c.src.nextRun();
+      if (run === undefined) return false;
+      if (run.length > 0) {
+        c.run = run;
+        c.i = 0;
+        return true;
+      }
+    }
+  };
+  for (const src of sources) {
+    const c: Cursor = { src, run: [], i: 0 };
+    if (await refill(c)) {
+      heap.push(c);
+      up(heap.length - 1);
+    }
+  }
+  if (heap.length === 1) {
+    // Fast path: one source.
+    const c = heap[0] as Cursor;
+    do {
+      for (; c.i < c.run.length; c.i++) yield c.run[c.i] as Entry;
+    } while (await refill(c));
+    return;
+  }
+  while (heap.length > 0) {
+    const c = heap[0] as Cursor;
+    yield c.run[c.i] as Entry;
+    c.i++;
+    if (c.i >= c.run.length && !(await refill(c))) {
+      const last = heap.pop() as Cursor;
+      if (heap.length > 0) {
+        heap[0] = last;
+        down(0);
+      }
+    } else {
+      down(0);
+    }
+  }
+}
+
+/** Range tombstones with seq <= readSeq that overlap the bounds, sorted by start. */
+export function collectTombstones(lists: readonly (readonly RangeTombstone[])[], b: Bounds, readSeq: number): RangeTombstone[] {
+  const out: RangeTombstone[] = [];
+  for (const list of lists) {
+    for (const t of list) {
+      if (t.seq > readSeq) continue;
+      if (b.upper !== undefined && compareBytes(t.start, b.upper) >= 0) continue;
+      if (b.lower !== undefined && compareBytes(t.end, b.lower) <= 0) continue;
+      out.push(t);
+    }
+  }
+  out.sort((x, y) => compareBytes(x.start, y.start));
+  return out;
+}
+
+export function coveredBy(tombstones: readonly RangeTombstone[], key: Uint8Array, seq: number): boolean {
+  for (const t of tombstones) {
+    if (compareBytes(t.start, key) > 0) break;
+    if (t.seq > seq && compareBytes(key, t.end) < 0) return true;
+  }
+  return false;
+}
+
+/** True when the newest version `e` is a live value at `now`. */
+export function isLive(e: Entry, tombstones: readonly RangeTombstone[], now: number): boolean {
+  return e.kind === Kind.PUT && e.expireAt > now && !coveredBy(tombstones, e.key, e.seq);
+}
+
+/**
+ * Yields, per (key, ts), the newest entry with seq <= readSeq when it is live.
+ * Input is in internal order (seq desc within a group) or its reverse (seq asc).
+ */
+export async function* resolveVisible(
+  entries: AsyncIterable<Entry>,
+  readSeq: number,
+  tombstones: readonly RangeTombstone[],
+  now: number,
+): AsyncGenerator<Entry> {
+  let best: Entry | undefined;
+  let gKey: Uint8Array | undefined;
+  let gTs = 0;
+  for await (const e of entries) {
+    if (gKey === undefined || e.ts !== gTs || compareBytes(e.key, gKey) !== 0) {
+      if (best !== undefined && isLive(best, tombstones, now)) yield best;
+      best = undefined;
+      gKey = e.key;
+      gTs = e.ts;
+    }
+    if (e.seq <= readSeq && (best === undefined || e.seq > best.seq)) best = e;
+  }
+  if (best !== undefined && isLive(best, tombstones, now)) yield best;
+}
