@@ -1,0 +1,30 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from typing import ClassVar as _ClassVar
+
+DESCRIPTOR: _descriptor.FileDescriptor
+ERROR_REASON_CANCELED: ErrorReason
+ERROR_REASON_CONDITION_FAILED: ErrorReason
+ERROR_REASON_CORRUPTION: ErrorReason
+ERROR_REASON_EMPTY_KEY: ErrorReason
+ERROR_REASON_INTERNAL: ErrorReason
+ERROR_REASON_INVALID_ARGUMENT: ErrorReason
+ERROR_REASON_INVALID_RANGE: ErrorReason
+ERROR_REASON_INVALID_TOKEN: ErrorReason
+ERROR_REASON_IO_ERROR: ErrorReason
+ERROR_REASON_KEY_TOO_LARGE: ErrorReason
+ERROR_REASON_LOCKED: ErrorReason
+ERROR_REASON_MESSAGE_TOO_LARGE: ErrorReason
+ERROR_REASON_NOT_SUPPORTED: ErrorReason
+ERROR_REASON_NO_SPACE: ErrorReason
+ERROR_REASON_OVERLOADED: ErrorReason
+ERROR_REASON_READ_ONLY: ErrorReason
+ERROR_REASON_SEQ_COMPACTED: ErrorReason
+ERROR_REASON_SHUTTING_DOWN: ErrorReason
+ERROR_REASON_TOO_MANY_ITEMS: ErrorReason
+ERROR_REASON_UNAUTHENTICATED: ErrorReason
+ERROR_REASON_UNSPECIFIED: ErrorReason
+ERROR_REASON_VALUE_TOO_LARGE: ErrorReason
+
+class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
