@@ -57,9 +57,9 @@ export class BlockCache {
   /** Inserts (or replaces) a block, then evicts LRU blocks until within capacity. */
   put(fileNum: number, offset: number, entries: readonly Entry[], charge: number): void {
     if (charge > this.capacityBytes) return;
-    let m = this.#files.get(fileNum);
-    const old = m?.get(offset);
+    const old = this.#files.get(fileNum)?.get(offset);
     if (old !== undefined) this.#remove(old);
+    let m = this.#files.get(fileNum);
     if (m === undefined) {
       m = new Map();
       this.#files.set(fileNum, m);

@@ -8,6 +8,11 @@
 
 const TWO32 = 2 ** 32;
 
+/** A plain Uint8Array view of `b` (never a Buffer, whose slice() does not copy). */
+export function plain(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export class DecodeError extends Error {
   override name = 'DecodeError';
 }
@@ -97,6 +102,7 @@ export class ByteReader {
   pos = 0;
 
   constructor(buf: Uint8Array) {
+    buf = plain(buf);
     this.buf = buf;
     this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }

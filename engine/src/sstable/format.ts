@@ -8,7 +8,7 @@
  */
 import { crc32, zstdCompressSync, zstdDecompressSync, constants as zc } from 'node:zlib';
 import { ErrorCode, FlowError, corruption } from '../base/errors.ts';
-import { ByteReader, ByteWriter, DecodeError } from './coding.ts';
+import { ByteReader, ByteWriter, DecodeError, plain } from './coding.ts';
 
 export const FORMAT_VERSION = 1;
 /** "flowsst" + 0xdb. */
@@ -70,6 +70,7 @@ export function sealBlock(raw: Uint8Array, compress: boolean): Uint8Array {
 
 /** Checks the trailer and returns the uncompressed payload. Throws CORRUPTION. */
 export function openBlock(stored: Uint8Array, file: string, offset: number): Uint8Array {
+  stored = plain(stored);
   if (stored.length < TRAILER_BYTES) throw corruption(`block too short (${stored.length} bytes)`, file, offset);
   const n = stored.length - TRAILER_BYTES;
   const payload = stored.subarray(0, n);
@@ -79,7 +80,7 @@ export function openBlock(stored: Uint8Array, file: string, offset: number): Uin
   if (type === CompressionType.NONE) return payload;
   if (type === CompressionType.ZSTD) {
     try {
-      return zstdDecompressSync(payload);
+      return plain(zstdDecompressSync(payload));
     } catch (err) {
       throw new FlowError(ErrorCode.CORRUPTION, `zstd decompress failed: ${String(err)}`, { file, offset, cause: err });
     }

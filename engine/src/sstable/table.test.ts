@@ -95,7 +95,11 @@ for (const compression of ['none', 'zstd'] as const) {
       if (compression === 'zstd' && blockBytes === 4096) assert.ok(meta.size < meta.rawDataBytes, 'zstd shrinks');
       assert.deepEqual(t.rangeTombstones.map((d) => [[...d.start], [...d.end], d.seq]), [[[0], [0, 1], 99]]);
 
-      assert.deepEqual((await collect(t, {})).map(norm), entries.map(norm));
+      const all = await collect(t, {});
+      assert.deepEqual(all.map(norm), entries.map(norm));
+      for (const e of all) assert.ok(Object.getPrototypeOf(e.key) === Uint8Array.prototype && Object.getPrototypeOf(e.value) === Uint8Array.prototype);
+      assert.ok(Object.getPrototypeOf(t.meta.smallestKey) === Uint8Array.prototype);
+      assert.ok(Object.getPrototypeOf(t.rangeTombstones[0]?.start) === Uint8Array.prototype);
       assert.deepEqual((await collect(t, { reverse: true })).map(norm), entries.map(norm).reverse());
       assert.deepEqual(await t.verify(), []);
 

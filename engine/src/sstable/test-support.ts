@@ -42,7 +42,8 @@ export class TinyFS implements FS {
         this.reads++;
         this.readLog.push(offset);
         if (offset + length > data.length) throw Object.assign(new Error('EOF'), { code: 'EOF' });
-        return data.slice(offset, offset + length);
+        // A Buffer, like NodeFS returns: the reader must not leak Buffers into entries.
+        return Buffer.from(data.subarray(offset, offset + length));
       },
       size: () => data.length,
       async close(): Promise<void> {},
