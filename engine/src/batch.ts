@@ -33,10 +33,10 @@ function expiry(op: { expireAt?: number; ttlMicros?: number }, ctx: TtlContext):
   return Math.min(NO_EXPIRY, ctx.now + ttl);
 }
 
-/** Converts ops to entries (seq 0). Throws INVALID_ARGUMENT; never truncates. */
+/** Converts ops to entries (seq 0); empty ranges are dropped. Throws INVALID_ARGUMENT; never truncates. */
 export function toEntries(ops: readonly BatchOp[], ctx: TtlContext): Entry[] {
   if (!Array.isArray(ops)) throw invalid('a batch must be an array of ops');
-  const out: Entry[] = new Array(ops.length);
+  const out: Entry[] = [];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as BatchOp;
     switch (op?.type) {
@@ -45,23 +45,25 @@ export function toEntries(ops: readonly BatchOp[], ctx: TtlContext): Entry[] {
         if (!(op.value instanceof Uint8Array)) throw invalid('value must be a Uint8Array');
         if (op.value.length > MAX_VALUE_BYTES) throw invalid(`value is ${op.value.length} bytes; the limit is ${MAX_VALUE_BYTES}`);
         const ts = op.ts === undefined ? ctx.now : checkTs(op.ts, 'ts');
-        out[i] = { key, ts, seq: 0, kind: Kind.PUT, expireAt: expiry(op, ctx), value: op.value };
+        out.push({ key, ts, seq: 0, kind: Kind.PUT, expireAt: expiry(op, ctx), value: op.value });
         break;
       }
       case 'del': {
         const key = checkKey(op.key, 'key');
         if (op.ts === undefined) {
-          out[i] = { key, ts: 0, seq: 0, kind: Kind.RANGE_DELETE, expireAt: NO_EXPIRY, value: keySuccessor(key) };
+          out.push({ key, ts: 0, seq: 0, kind: Kind.RANGE_DELETE, expireAt: NO_EXPIRY, value: keySuccessor(key) });
         } else {
-          out[i] = { key, ts: checkTs(op.ts, 'ts'), seq: 0, kind: Kind.DELETE, expireAt: NO_EXPIRY, value: EMPTY };
+          out.push({ key, ts: checkTs(op.ts, 'ts'), seq: 0, kind: Kind.DELETE, expireAt: NO_EXPIRY, value: EMPTY });
         }
         break;
       }
       case 'delRange': {
         const start = checkKey(op.start, 'start');
         const end = checkKey(op.end, 'end');
-        if (compareBytes(start, end) > 0) throw invalid('deleteRange: start is after end');
-        out[i] = { key: start, ts: 0, seq: 0, kind: Kind.RANGE_DELETE, expireAt: NO_EXPIRY, value: end };
+        const c = compareBytes(start, end);
+        if (c > 0) throw invalid('deleteRange: start is after end');
+        // An empty range deletes nothing.
+        if (c < 0) out.push({ key: start, ts: 0, seq: 0, kind: Kind.RANGE_DELETE, expireAt: NO_EXPIRY, value: end });
         break;
       }
       default:
