@@ -55,6 +55,9 @@ for (const compression of ['none', 'zstd'] as const) {
   test(`every single-byte corruption is detected (${compression})`, async () => {
     const { bytes } = await makeTable(compression);
     assert.equal(await probe(bytes), undefined, 'pristine file is fine');
+    const fs = new TinyFS();
+    fs.files.set('/p.sst', bytes);
+    assert.ok((await Table.open(fs, '/p.sst', 1, new BlockCache(0))).blockCount >= 4, 'several data blocks');
     const footer = bytes.length - FOOTER_BYTES;
     let dataChecked = 0;
     for (let i = 0; i < bytes.length; i++) {

@@ -245,3 +245,25 @@ test('tables with only range tombstones; abort', async () => {
   await w.abort();
   assert.throws(() => w.add({ key: Uint8Array.of(2), ts: 0, seq: 1, kind: Kind.PUT, expireAt: NO_EXPIRY, value: new Uint8Array(0) }));
 });
+
+test('works over the real MemFS and NodeFS', async () => {
+  const { MemFS, NodeFS } = await import('../vfs/index.ts');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const entries = randomEntries(11, 300, 5000);
+  const dir = await mkdtemp(`${tmpdir()}/flowdb-sst-`);
+  try {
+    for (const [fs, path] of [[new MemFS(), '/m.sst'], [new NodeFS(), `${dir}/n.sst`]] as const) {
+      const w = await TableWriter.create(fs, path, 5, { blockBytes: 512, bloomBitsPerKey: 10, compression: 'zstd' });
+      for (const e of entries) w.add(e);
+      const meta = await w.finish();
+      assert.equal((await fs.stat(path))?.size, meta.size);
+      const t = await Table.open(fs, path, 5, new BlockCache(1 << 20));
+      assert.deepEqual((await collect(t, { reverse: true })).map(norm), entries.map(norm).reverse());
+      assert.deepEqual(await t.verify(), []);
+      await t.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
