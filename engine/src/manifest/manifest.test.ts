@@ -3,14 +3,21 @@ import assert from 'node:assert/strict';
 import { ErrorCode, isFlowError } from '../base/errors.ts';
 import { CURRENT, manifestFileName } from '../base/file-names.ts';
 import { encodeFrame } from '../record/frame.ts';
-import { type TinyFS, newTestFS, observeFS } from '../record/test-helpers.ts';
+import { ErrorFS } from '../vfs/error-fs.ts';
 import type { FS } from '../vfs/fs.ts';
+import { MemFS } from '../vfs/mem-fs.ts';
 import {
   type ManifestState, type TableRecord, type VersionEdit, ManifestWriter, encodeEdit, readCurrent, replayManifest,
   setCurrent, stateToSnapshotEdit,
 } from './manifest.ts';
 
 const DIR = '/db';
+
+async function newFS(): Promise<MemFS> {
+  const fs = new MemFS();
+  await fs.mkdirp(DIR);
+  return fs;
+}
 
 function table(fileNum: number, level = 0): TableRecord {
   return {
@@ -40,7 +47,7 @@ const EDITS: VersionEdit[] = [
 ];
 
 test('replay folds add/remove edits in order', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeManifest(fs, 2, { lastSeq: 3, nextFileNum: 5, logNumber: 1 }, EDITS);
   const s = await replayManifest(fs, DIR, 2);
   assert.equal(s.edits, 5);
@@ -50,7 +57,7 @@ test('replay folds add/remove edits in order', async () => {
 });
 
 test('stateToSnapshotEdit rewrites an equal state into a fresh manifest', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeManifest(fs, 2, {}, EDITS);
   const s = await replayManifest(fs, DIR, 2);
   const snap = stateToSnapshotEdit(s);
@@ -62,17 +69,17 @@ test('stateToSnapshotEdit rewrites an equal state into a fresh manifest', async 
 });
 
 test('a torn final frame is ignored at every byte offset', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeManifest(fs, 2, {}, EDITS.slice(0, 2));
   const full = await fs.readFile(`${DIR}/${manifestFileName(2)}`);
   const lastLen = encodeEdit(EDITS[1] as VersionEdit).length;
   const want = summary(await (async () => {
-    const f2 = newTestFS();
+    const f2 = await newFS();
     await writeManifest(f2, 2, {}, EDITS.slice(0, 1));
     return replayManifest(f2, DIR, 2);
   })());
   for (let cut = full.length - lastLen; cut < full.length; cut++) {
-    const f = newTestFS();
+    const f = await newFS();
     const w = await f.create(`${DIR}/${manifestFileName(2)}`);
     await w.append(full.subarray(0, cut));
     assert.deepEqual(summary(await replayManifest(f, DIR, 2)), want, `cut ${cut}`);
@@ -80,7 +87,7 @@ test('a torn final frame is ignored at every byte offset', async () => {
 });
 
 test('mid-file corruption is CORRUPTION with file and offset', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeManifest(fs, 2, {}, EDITS.slice(0, 2));
   const path = `${DIR}/${manifestFileName(2)}`;
   const buf = await fs.readFile(path);
@@ -101,12 +108,12 @@ test('inconsistent or malformed edits are CORRUPTION', async () => {
     [],
   ];
   for (const frames of cases) {
-    const fs = newTestFS();
+    const fs = await newFS();
     const w = await fs.create(`${DIR}/${manifestFileName(2)}`);
     for (const f of frames) await w.append(f);
     await assert.rejects(replayManifest(fs, DIR, 2), (e) => isFlowError(e, ErrorCode.CORRUPTION));
   }
-  await assert.rejects(replayManifest(newTestFS(), DIR, 2), (e) => isFlowError(e, ErrorCode.CORRUPTION));
+  await assert.rejects(replayManifest(await newFS(), DIR, 2), (e) => isFlowError(e, ErrorCode.CORRUPTION));
 });
 
 test('newer formatVersion, other comparator or unknown frame type → NOT_SUPPORTED', async () => {
@@ -116,18 +123,18 @@ test('newer formatVersion, other comparator or unknown frame type → NOT_SUPPOR
     [{ comparator: 'reverse' }],
   ];
   for (const [snap, ...rest] of cases) {
-    const fs = newTestFS();
+    const fs = await newFS();
     await writeManifest(fs, 2, snap as VersionEdit, rest);
     await assert.rejects(replayManifest(fs, DIR, 2), (e) => isFlowError(e, ErrorCode.NOT_SUPPORTED));
   }
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeManifest(fs, 2, {}, []);
   await (await fs.openAppend(`${DIR}/${manifestFileName(2)}`)).append(encodeFrame(200, new Uint8Array(1)));
   await assert.rejects(replayManifest(fs, DIR, 2), (e) => isFlowError(e, ErrorCode.NOT_SUPPORTED));
 });
 
 test('readCurrent: missing → undefined, garbage → CORRUPTION, set → number', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   assert.equal(await readCurrent(fs, DIR), undefined);
   await setCurrent(fs, DIR, 42);
   assert.equal(await readCurrent(fs, DIR), 42);
@@ -138,15 +145,35 @@ test('readCurrent: missing → undefined, garbage → CORRUPTION, set → number
   }
 });
 
-/** Runs `roll` on an observed FS, crash-cloning after every mutating call. */
-async function crashPoints(fs: TinyFS, roll: (fs: FS) => Promise<void>): Promise<TinyFS[]> {
-  const clones: TinyFS[] = [fs.crashClone()];
-  await roll(observeFS(fs, { after: () => clones.push(fs.crashClone()) }));
+/** Deterministic rng for crash simulation. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+}
+
+/**
+ * Runs `roll` on `fs`, crash-cloning before every FS operation and at the end: once keeping
+ * only synced state, once also keeping unsynced bytes plus torn-write garbage.
+ */
+async function crashPoints(fs: MemFS, roll: (fs: FS) => Promise<void>): Promise<MemFS[]> {
+  const clones: MemFS[] = [];
+  const rng = lcg(7);
+  const snap = (): void => {
+    clones.push(fs.crashClone(), fs.crashClone({ keepUnsyncedFraction: 1, garbageTail: true, rng }));
+  };
+  await roll(new ErrorFS(fs, () => {
+    snap();
+    return undefined;
+  }));
+  snap();
   return clones;
 }
 
 test('CURRENT swap survives a crash at any point: old or new manifest, never a broken one', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   // First open: no CURRENT yet, then manifest 1.
   const first = await crashPoints(fs, async (o) => {
     await writeManifest(o, 1, { lastSeq: 1 }, [EDITS[0] as VersionEdit]);
@@ -180,9 +207,9 @@ test('CURRENT swap survives a crash at any point: old or new manifest, never a b
 });
 
 test('ManifestWriter: edits keep call order; a failed append poisons the writer', async () => {
-  const inner = newTestFS();
+  const inner = await newFS();
   let fail = false;
-  const fs = observeFS(inner, { fail: (op) => (fail && op === 'sync' ? 'EIO' : undefined) });
+  const fs = new ErrorFS(inner, (op) => (fail && op.op === 'sync' ? { errno: 'EIO' } : undefined));
   const w = await ManifestWriter.create(fs, DIR, 2, {});
   await Promise.all([w.append({ lastSeq: 5 }), w.append({ addTables: [table(3)] }), w.append({ removeTables: [3] })]);
   assert.equal(w.size(), (await inner.stat(`${DIR}/${manifestFileName(2)}`))?.size);

@@ -66,6 +66,19 @@ test('bad crc on the last frame (same length) is torn', () => {
   }
 });
 
+test('bad last frame followed by fewer than 9 garbage bytes is torn; 9 or more is corruption', () => {
+  const buf = log.slice();
+  buf[log.length - 2] = (buf[log.length - 2] as number) ^ 0xff; // crc byte
+  for (let g = 1; g <= 8; g++) {
+    const r = readFrames(concat(buf, new Uint8Array(g).fill(0xa5)), 'f', LAST);
+    assert.equal(r.tail, 'torn');
+    assert.equal(r.validBytes, lastStart);
+    assert.equal(r.dropped, log.length - lastStart + g);
+  }
+  assertCorrupt(() => readFrames(concat(buf, new Uint8Array(9).fill(0xa5)), 'f', LAST), lastStart);
+  assertCorrupt(() => readFrames(concat(buf, frames[0] as Uint8Array), 'f', LAST), lastStart);
+});
+
 test('all-zero tail is torn, of any length', () => {
   for (const n of [1, 4, 8, 9, 10, 4096]) {
     const buf = concat(log, new Uint8Array(n));
@@ -92,12 +105,19 @@ test('bad crc mid-log is CORRUPTION at the frame offset; salvage drops from ther
   assert.equal(r.dropped, buf.length - second);
 });
 
-test('a length over 256 MiB is a bad frame, never a torn tail', () => {
+test('a length over 256 MiB: torn when it runs past the end, else a bad frame', () => {
   const bad = encodeFrame(1, new Uint8Array(4));
   new DataView(bad.buffer, bad.byteOffset).setUint32(0, 256 * 1024 * 1024 + 1, true);
   const buf = concat(log, bad);
-  assertCorrupt(() => readFrames(buf, 'f', LAST), log.length);
-  const r = readFrames(buf, 'f', { isLastFile: true, salvage: true });
+  assert.equal(readFrames(buf, 'f', LAST).tail, 'torn');
+  assertCorrupt(() => readFrames(buf, 'f', MID), log.length);
+  // A buffer long enough to hold the oversize frame, with data after it.
+  const big = new Uint8Array(log.length + 256 * 1024 * 1024 + 64);
+  big.set(log);
+  big.set(bad.subarray(0, 5), log.length);
+  big[big.length - 1] = 1;
+  assertCorrupt(() => readFrames(big, 'f', LAST), log.length);
+  const r = readFrames(big, 'f', { isLastFile: true, salvage: true });
   assert.equal(r.tail, 'salvaged');
   assert.equal(r.frames.length, 3);
 });

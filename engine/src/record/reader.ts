@@ -37,6 +37,11 @@ function allZero(buf: Uint8Array, from: number): boolean {
   return true;
 }
 
+/** True when no frame can follow `from`: under 9 bytes left, or only zeros. */
+function nothingFollows(buf: Uint8Array, from: number): boolean {
+  return buf.length - from < FRAME_OVERHEAD || allZero(buf, from);
+}
+
 export function readFrames(buf: Uint8Array, file: string, opts: ReadFramesOptions): ReadFramesResult {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
   const frames: Frame[] = [];
@@ -51,20 +56,21 @@ export function readFrames(buf: Uint8Array, file: string, opts: ReadFramesOption
     } else {
       const len = dv.getUint32(pos, true);
       const end = pos + FRAME_HEADER_BYTES + len;
-      if (len > MAX_FRAME_PAYLOAD) {
-        // The length is garbage, so the frame end is unknown: never a torn tail.
-        torn = allZero(buf, pos);
-        why = `frame length ${len} exceeds the maximum`;
-      } else if (end + 4 > buf.length) {
+      if (end + 4 > buf.length) {
+        // Also covers oversize lengths: a torn append may leave garbage in the header.
         torn = true;
         why = 'frame runs past the end of the file';
+      } else if (len > MAX_FRAME_PAYLOAD) {
+        torn = nothingFollows(buf, end + 4);
+        why = `frame length ${len} exceeds the maximum`;
       } else if (dv.getUint32(end, true) === crc32(buf.subarray(pos, end))) {
         frames.push({ type: buf[pos + 4] as number, payload: buf.subarray(pos + FRAME_HEADER_BYTES, end), offset: pos });
         pos = end + 4;
         continue;
       } else {
-        // Bad crc: torn only when nothing but zeros follows (vacuously so for the last frame).
-        torn = allZero(buf, end + 4) || allZero(buf, pos);
+        // Bad crc: torn only when no frame can follow it (a torn append may leave a few
+        // garbage bytes after its end); a frame ending at the buffer end trivially qualifies.
+        torn = nothingFollows(buf, end + 4) || allZero(buf, pos);
         why = 'frame checksum mismatch';
       }
     }

@@ -3,12 +3,28 @@ import assert from 'node:assert/strict';
 import { type Entry, Kind, NO_EXPIRY } from '../base/entry.ts';
 import { ErrorCode, isFlowError } from '../base/errors.ts';
 import { encodeFrame } from '../record/frame.ts';
-import { newTestFS, observeFS } from '../record/test-helpers.ts';
+import { ErrorFS } from '../vfs/error-fs.ts';
 import type { FS } from '../vfs/fs.ts';
+import { MemFS } from '../vfs/mem-fs.ts';
 import { encodeBatch, readWal, WalWriter } from './wal.ts';
 
 const PATH = '/db/000003.log';
 const LAST = { isLastFile: true, salvage: false };
+
+async function newFS(): Promise<MemFS> {
+  const fs = new MemFS();
+  await fs.mkdirp('/db');
+  return fs;
+}
+
+/** Deterministic rng for crash simulation. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+}
 
 function batch(i: number): Entry[] {
   return [
@@ -35,7 +51,7 @@ function seqs(r: { batches: { firstSeq: number }[] }): number[] {
 }
 
 test('writer tracks size and syncedSize; readWal decodes every batch', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   const w = await WalWriter.create(fs, PATH, 3);
   assert.equal(w.fileNum, 3);
   const f = encodeBatch(1, batch(1));
@@ -52,12 +68,12 @@ test('writer tracks size and syncedSize; readWal decodes every batch', async () 
 });
 
 test('torn tail at every byte offset of the last frame: recovered, file truncated, appendable', async () => {
-  const base = newTestFS();
+  const base = await newFS();
   const starts = await writeLog(base, 4);
   const full = await base.readFile(PATH);
   const lastStart = starts[3] as number;
   for (let cut = lastStart + 1; cut < full.length; cut++) {
-    const fs = newTestFS();
+    const fs = await newFS();
     const w = await fs.create(PATH);
     await w.append(full.subarray(0, cut));
     await fs.syncDir('/db');
@@ -77,7 +93,7 @@ test('torn tail at every byte offset of the last frame: recovered, file truncate
 });
 
 test('torn tail in a non-last WAL is CORRUPTION', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeLog(fs, 2);
   const full = await fs.readFile(PATH);
   await fs.truncate(PATH, full.length - 1);
@@ -85,7 +101,7 @@ test('torn tail in a non-last WAL is CORRUPTION', async () => {
 });
 
 test('all-zero tail is torn and cut off', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeLog(fs, 2);
   const size = (await fs.stat(PATH))?.size ?? 0;
   const w = await fs.openAppend(PATH);
@@ -98,7 +114,7 @@ test('all-zero tail is torn and cut off', async () => {
 });
 
 test('bad crc mid-log: CORRUPTION at the frame offset; salvage keeps the prefix and cuts', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   const starts = await writeLog(fs, 4);
   const buf = await fs.readFile(PATH);
   const at = starts[2] as number;
@@ -116,7 +132,7 @@ test('bad crc mid-log: CORRUPTION at the frame offset; salvage keeps the prefix 
 });
 
 test('checksummed but undecodable frames: CORRUPTION, salvageable; unknown type: NOT_SUPPORTED', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   await writeLog(fs, 1);
   const w = await fs.openAppend(PATH);
   await w.append(encodeFrame(2, Buffer.from('{}'))); // a manifest frame
@@ -131,7 +147,7 @@ test('checksummed but undecodable frames: CORRUPTION, salvageable; unknown type:
 });
 
 test('crash keeps exactly the synced batches', async () => {
-  const fs = newTestFS();
+  const fs = await newFS();
   const w = await WalWriter.create(fs, PATH, 3);
   await w.append(encodeBatch(1, batch(1)));
   await w.sync();
@@ -146,23 +162,44 @@ test('crash keeps exactly the synced batches', async () => {
 });
 
 test('a failed append leaves size() unchanged; rollbackTo cuts the partial frame', async () => {
-  const inner = newTestFS();
-  let failAppend = false;
-  const fs = observeFS(inner, { fail: (op) => (op === 'append' && failAppend ? 'ENOSPC' : undefined) });
+  const inner = await newFS();
+  const fs = new ErrorFS(inner);
   const w = await WalWriter.create(fs, PATH, 3);
   await w.append(encodeBatch(1, batch(1)));
   await w.sync();
   const before = w.size();
-  failAppend = true;
+  fs.setInjector((op) => (op.op === 'append' ? { errno: 'EIO', partialBytes: 10 } : undefined));
+  await assert.rejects(w.append(encodeBatch(3, batch(2))), (e) => isFlowError(e, ErrorCode.IO_ERROR));
+  fs.setInjector((op) => (op.op === 'append' ? { errno: 'ENOSPC' } : undefined));
   await assert.rejects(w.append(encodeBatch(3, batch(2))), (e) => isFlowError(e, ErrorCode.NO_SPACE));
-  failAppend = false;
+  fs.setInjector(undefined);
   assert.equal(w.size(), before);
-  // Simulate the partial write the failed append might have left, then roll back.
-  const raw = await inner.openAppend(PATH);
-  await raw.append(encodeBatch(3, batch(2)).subarray(0, 10));
+  assert.equal((await inner.stat(PATH))?.size, before + 10, 'the partial write reached the file');
   await w.rollbackTo(before);
   assert.equal(w.size(), before);
   assert.equal(w.syncedSize(), before);
-  assert.deepEqual(await readWal(inner, PATH, LAST).then(seqs), [1]);
   assert.equal((await inner.stat(PATH))?.size, before);
+  await w.append(encodeBatch(3, batch(2)));
+  await w.sync();
+  assert.deepEqual(await readWal(inner, PATH, LAST).then(seqs), [1, 3]);
+});
+
+test('torn unsynced writes (partial + garbage) recover to a prefix holding every synced batch', async () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    const fs = await newFS();
+    const w = await WalWriter.create(fs, PATH, 3);
+    const rng = lcg(seed);
+    const n = 1 + Math.floor(rng() * 6);
+    const synced = Math.floor(rng() * n);
+    for (let i = 0; i < n; i++) {
+      await w.append(encodeBatch(1 + 2 * i, batch(i + Math.floor(rng() * 20))));
+      if (i + 1 === synced) await w.sync();
+    }
+    const crashed = fs.crashClone({ keepUnsyncedFraction: 1, garbageTail: seed % 2 === 0, rng });
+    const r = await readWal(crashed, PATH, LAST);
+    const got = seqs(r);
+    assert.ok(got.length >= synced && got.length <= n, `seed ${seed}: ${got.length} of ${n}, synced ${synced}`);
+    assert.deepEqual(got, Array.from({ length: got.length }, (_, i) => 1 + 2 * i));
+    assert.equal((await crashed.stat(PATH))?.size, r.validBytes);
+  }
 });
