@@ -1,3 +1,4 @@
+/** Tests: manifest edits, replay, CURRENT switch under crashes (docs/formats/manifest.md). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, isFlowError } from '../base/errors.ts';

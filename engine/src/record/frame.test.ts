@@ -1,3 +1,4 @@
+/** Tests: frame codec and the torn-tail / corruption / salvage rule (docs/formats/record.md). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, isFlowError } from '../base/errors.ts';

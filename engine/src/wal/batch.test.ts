@@ -1,3 +1,4 @@
+/** Tests: WAL batch codec (docs/formats/wal.md). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Entry, Kind, NO_EXPIRY } from '../base/entry.ts';

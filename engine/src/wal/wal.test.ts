@@ -1,3 +1,4 @@
+/** Tests: WalWriter and readWal recovery on MemFS, incl. torn writes and failed appends. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Entry, Kind, NO_EXPIRY } from '../base/entry.ts';
