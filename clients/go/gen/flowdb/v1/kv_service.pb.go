@@ -26,7 +26,7 @@ type PutRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The key: 1..max_key_bytes (default 65536) bytes. Required.
 	Key []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	// The value: 0..max_value_bytes (default 4 MiB) bytes.
+	// The value: 0..max_value_bytes (default 1 MiB) bytes.
 	Value []byte `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
 	// Version timestamp, µs since the epoch. Absent: the server's clock.
 	Ts *int64 `protobuf:"varint,3,opt,name=ts,proto3,oneof" json:"ts,omitempty"`
@@ -1533,17 +1533,17 @@ var File_flowdb_v1_kv_service_proto protoreflect.FileDescriptor
 
 const file_flowdb_v1_kv_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1aflowdb/v1/kv_service.proto\x12\tflowdb.v1\x1a\x15flowdb/v1/types.proto\"\xcb\x02\n" +
+	"\x1aflowdb/v1/kv_service.proto\x12\tflowdb.v1\x1a\x15flowdb/v1/types.proto\"\xbb\x02\n" +
 	"\n" +
 	"PutRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\fR\x05value\x12\x17\n" +
-	"\x02ts\x18\x03 \x01(\x03B\x020\x02H\x00R\x02ts\x88\x01\x01\x12\x19\n" +
-	"\x06ttl_ms\x18\x04 \x01(\x03B\x020\x02R\x05ttlMs\x12$\n" +
-	"\fexpire_at_us\x18\x05 \x01(\x03B\x020\x02R\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value\x12\x13\n" +
+	"\x02ts\x18\x03 \x01(\x03H\x00R\x02ts\x88\x01\x01\x12\x15\n" +
+	"\x06ttl_ms\x18\x04 \x01(\x03R\x05ttlMs\x12 \n" +
+	"\fexpire_at_us\x18\x05 \x01(\x03R\n" +
 	"expireAtUs\x12\x17\n" +
-	"\aprev_kv\x18\x06 \x01(\bR\x06prevKv\x122\n" +
-	"\x10expected_version\x18\a \x01(\x03B\x020\x02H\x01R\x0fexpectedVersion\x88\x01\x01\x12\x1b\n" +
+	"\aprev_kv\x18\x06 \x01(\bR\x06prevKv\x12.\n" +
+	"\x10expected_version\x18\a \x01(\x03H\x01R\x0fexpectedVersion\x88\x01\x01\x12\x1b\n" +
 	"\tif_absent\x18\b \x01(\bR\bifAbsent\x125\n" +
 	"\n" +
 	"durability\x18\t \x01(\x0e2\x15.flowdb.v1.DurabilityR\n" +
@@ -1552,20 +1552,20 @@ const file_flowdb_v1_kv_service_proto_rawDesc = "" +
 	"\x11_expected_version\"d\n" +
 	"\vPutResponse\x12.\n" +
 	"\x06header\x18\x01 \x01(\v2\x16.flowdb.v1.WriteHeaderR\x06header\x12%\n" +
-	"\x04prev\x18\x02 \x01(\v2\x11.flowdb.v1.RecordR\x04prev\"[\n" +
+	"\x04prev\x18\x02 \x01(\v2\x11.flowdb.v1.RecordR\x04prev\"W\n" +
 	"\n" +
 	"GetRequest\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
-	"\x02ts\x18\x02 \x01(\x03B\x020\x02H\x00R\x02ts\x88\x01\x01\x12\x1b\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x13\n" +
+	"\x02ts\x18\x02 \x01(\x03H\x00R\x02ts\x88\x01\x01\x12\x1b\n" +
 	"\tkeys_only\x18\x03 \x01(\bR\bkeysOnlyB\x05\n" +
-	"\x03_ts\"|\n" +
+	"\x03_ts\"x\n" +
 	"\vGetResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12)\n" +
-	"\x06record\x18\x02 \x01(\v2\x11.flowdb.v1.RecordR\x06record\x12,\n" +
-	"\x10ttl_remaining_ms\x18\x03 \x01(\x03B\x020\x02R\x0ettlRemainingMs\"b\n" +
+	"\x06record\x18\x02 \x01(\v2\x11.flowdb.v1.RecordR\x06record\x12(\n" +
+	"\x10ttl_remaining_ms\x18\x03 \x01(\x03R\x0ettlRemainingMs\"^\n" +
 	"\x0fBatchGetRequest\x12\x12\n" +
-	"\x04keys\x18\x01 \x03(\fR\x04keys\x12\x17\n" +
-	"\x02ts\x18\x02 \x01(\x03B\x020\x02H\x00R\x02ts\x88\x01\x01\x12\x1b\n" +
+	"\x04keys\x18\x01 \x03(\fR\x04keys\x12\x13\n" +
+	"\x02ts\x18\x02 \x01(\x03H\x00R\x02ts\x88\x01\x01\x12\x1b\n" +
 	"\tkeys_only\x18\x03 \x01(\bR\bkeysOnlyB\x05\n" +
 	"\x03_ts\"G\n" +
 	"\x10BatchGetResponse\x123\n" +
@@ -1578,12 +1578,12 @@ const file_flowdb_v1_kv_service_proto_rawDesc = "" +
 	"\tItemError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xda\x01\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xd2\x01\n" +
 	"\rDeleteRequest\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
-	"\x02ts\x18\x02 \x01(\x03B\x020\x02H\x00R\x02ts\x88\x01\x01\x12\x17\n" +
-	"\aprev_kv\x18\x03 \x01(\bR\x06prevKv\x122\n" +
-	"\x10expected_version\x18\x04 \x01(\x03B\x020\x02H\x01R\x0fexpectedVersion\x88\x01\x01\x125\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x13\n" +
+	"\x02ts\x18\x02 \x01(\x03H\x00R\x02ts\x88\x01\x01\x12\x17\n" +
+	"\aprev_kv\x18\x03 \x01(\bR\x06prevKv\x12.\n" +
+	"\x10expected_version\x18\x04 \x01(\x03H\x01R\x0fexpectedVersion\x88\x01\x01\x125\n" +
 	"\n" +
 	"durability\x18\x05 \x01(\x0e2\x15.flowdb.v1.DurabilityR\n" +
 	"durabilityB\x05\n" +
@@ -1599,18 +1599,18 @@ const file_flowdb_v1_kv_service_proto_rawDesc = "" +
 	"\freturn_count\x18\x04 \x01(\bR\vreturnCount\x125\n" +
 	"\n" +
 	"durability\x18\x05 \x01(\x0e2\x15.flowdb.v1.DurabilityR\n" +
-	"durability\"c\n" +
+	"durability\"_\n" +
 	"\x13DeleteRangeResponse\x12.\n" +
-	"\x06header\x18\x01 \x01(\v2\x16.flowdb.v1.WriteHeaderR\x06header\x12\x1c\n" +
-	"\adeleted\x18\x02 \x01(\x03B\x020\x02R\adeleted\"\xc2\x02\n" +
+	"\x06header\x18\x01 \x01(\v2\x16.flowdb.v1.WriteHeaderR\x06header\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\x03R\adeleted\"\xb6\x02\n" +
 	"\vScanRequest\x12\x16\n" +
 	"\x06prefix\x18\x01 \x01(\fR\x06prefix\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\fR\x05start\x12\x10\n" +
-	"\x03end\x18\x03 \x01(\fR\x03end\x12 \n" +
-	"\ats_from\x18\x04 \x01(\x03B\x020\x02H\x00R\x06tsFrom\x88\x01\x01\x12\x1c\n" +
-	"\x05ts_to\x18\x05 \x01(\x03B\x020\x02H\x01R\x04tsTo\x88\x01\x01\x12\x18\n" +
-	"\areverse\x18\x06 \x01(\bR\areverse\x12\x18\n" +
-	"\x05limit\x18\a \x01(\x03B\x020\x02R\x05limit\x12\x1b\n" +
+	"\x03end\x18\x03 \x01(\fR\x03end\x12\x1c\n" +
+	"\ats_from\x18\x04 \x01(\x03H\x00R\x06tsFrom\x88\x01\x01\x12\x18\n" +
+	"\x05ts_to\x18\x05 \x01(\x03H\x01R\x04tsTo\x88\x01\x01\x12\x18\n" +
+	"\areverse\x18\x06 \x01(\bR\areverse\x12\x14\n" +
+	"\x05limit\x18\a \x01(\x03R\x05limit\x12\x1b\n" +
 	"\tkeys_only\x18\b \x01(\bR\bkeysOnly\x12\x1d\n" +
 	"\n" +
 	"count_only\x18\t \x01(\bR\tcountOnly\x12-\n" +
@@ -1618,11 +1618,11 @@ const file_flowdb_v1_kv_service_proto_rawDesc = "" +
 	" \x01(\tR\x11continuationTokenB\n" +
 	"\n" +
 	"\b_ts_fromB\b\n" +
-	"\x06_ts_to\"\xac\x01\n" +
+	"\x06_ts_to\"\xa8\x01\n" +
 	"\fScanResponse\x12+\n" +
 	"\arecords\x18\x01 \x03(\v2\x11.flowdb.v1.RecordR\arecords\x12-\n" +
-	"\x12continuation_token\x18\x02 \x01(\tR\x11continuationToken\x12\x18\n" +
-	"\x05count\x18\x03 \x01(\x03B\x020\x02R\x05count\x12\x12\n" +
+	"\x12continuation_token\x18\x02 \x01(\tR\x11continuationToken\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\x12\x12\n" +
 	"\x04more\x18\x04 \x01(\bR\x04more\x12\x12\n" +
 	"\x04done\x18\x05 \x01(\bR\x04done\"\xb2\x01\n" +
 	"\aBatchOp\x12)\n" +
@@ -1637,20 +1637,20 @@ const file_flowdb_v1_kv_service_proto_rawDesc = "" +
 	"durability\"h\n" +
 	"\rBatchResponse\x12.\n" +
 	"\x06header\x18\x01 \x01(\v2\x16.flowdb.v1.WriteHeaderR\x06header\x12'\n" +
-	"\x05prevs\x18\x02 \x03(\v2\x11.flowdb.v1.RecordR\x05prevs\"^\n" +
+	"\x05prevs\x18\x02 \x03(\v2\x11.flowdb.v1.RecordR\x05prevs\"V\n" +
 	"\x05Point\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\x12\x12\n" +
-	"\x02ts\x18\x02 \x01(\x03B\x020\x02R\x02ts\x12\x14\n" +
-	"\x05value\x18\x03 \x01(\fR\x05value\x12\x19\n" +
-	"\x06ttl_ms\x18\x04 \x01(\x03B\x020\x02R\x05ttlMs\"\x8f\x01\n" +
-	"\rIngestRequest\x12\x1d\n" +
-	"\bbatch_id\x18\x01 \x01(\x04B\x020\x02R\abatchId\x12(\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x0e\n" +
+	"\x02ts\x18\x02 \x01(\x03R\x02ts\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\fR\x05value\x12\x15\n" +
+	"\x06ttl_ms\x18\x04 \x01(\x03R\x05ttlMs\"\x8b\x01\n" +
+	"\rIngestRequest\x12\x19\n" +
+	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12(\n" +
 	"\x06points\x18\x02 \x03(\v2\x10.flowdb.v1.PointR\x06points\x125\n" +
 	"\n" +
 	"durability\x18\x03 \x01(\x0e2\x15.flowdb.v1.DurabilityR\n" +
-	"durability\"\xe9\x01\n" +
-	"\x0eIngestResponse\x12\x1d\n" +
-	"\bbatch_id\x18\x01 \x01(\x04B\x020\x02R\abatchId\x12\x16\n" +
+	"durability\"\xe5\x01\n" +
+	"\x0eIngestResponse\x12\x19\n" +
+	"\bbatch_id\x18\x01 \x01(\x04R\abatchId\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\x05R\x06status\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12.\n" +

@@ -651,50 +651,50 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"\x05stats\x18\x01 \x01(\v2\x16.flowdb.v1.EngineStatsR\x05stats\"4\n" +
 	"\x11WatchStatsRequest\x12\x1f\n" +
 	"\vinterval_ms\x18\x01 \x01(\rR\n" +
-	"intervalMs\"_\n" +
+	"intervalMs\"[\n" +
 	"\x12WatchStatsResponse\x12,\n" +
-	"\x05stats\x18\x01 \x01(\v2\x16.flowdb.v1.EngineStatsR\x05stats\x12\x1b\n" +
-	"\atime_us\x18\x02 \x01(\x03B\x020\x02R\x06timeUs\"r\n" +
+	"\x05stats\x18\x01 \x01(\v2\x16.flowdb.v1.EngineStatsR\x05stats\x12\x17\n" +
+	"\atime_us\x18\x02 \x01(\x03R\x06timeUs\"n\n" +
 	"\x0eLatencySummary\x12\x10\n" +
 	"\x03p50\x18\x01 \x01(\x01R\x03p50\x12\x10\n" +
 	"\x03p90\x18\x02 \x01(\x01R\x03p90\x12\x10\n" +
 	"\x03p99\x18\x03 \x01(\x01R\x03p99\x12\x10\n" +
-	"\x03max\x18\x04 \x01(\x01R\x03max\x12\x18\n" +
-	"\x05count\x18\x05 \x01(\x03B\x020\x02R\x05count\"\xdf\f\n" +
-	"\vEngineStats\x126\n" +
-	"\x15total_records_written\x18\x01 \x01(\x03B\x020\x02R\x13totalRecordsWritten\x122\n" +
-	"\x13total_bytes_written\x18\x02 \x01(\x03B\x020\x02R\x11totalBytesWritten\x120\n" +
-	"\x12total_records_read\x18\x03 \x01(\x03B\x020\x02R\x10totalRecordsRead\x126\n" +
-	"\x15total_records_expired\x18\x04 \x01(\x03B\x020\x02R\x13totalRecordsExpired\x12'\n" +
-	"\rtotal_flushes\x18\x05 \x01(\x03B\x020\x02R\ftotalFlushes\x12&\n" +
-	"\rtotal_gc_runs\x18\x06 \x01(\x03B\x020\x02R\vtotalGcRuns\x126\n" +
-	"\x15total_compaction_runs\x18\a \x01(\x03B\x020\x02R\x13totalCompactionRuns\x123\n" +
-	"\x14records_purged_by_gc\x18\b \x01(\x03B\x020\x02R\x11recordsPurgedByGc\x12'\n" +
-	"\rtotal_batches\x18\t \x01(\x03B\x020\x02R\ftotalBatches\x12#\n" +
+	"\x03max\x18\x04 \x01(\x01R\x03max\x12\x14\n" +
+	"\x05count\x18\x05 \x01(\x03R\x05count\"\xf3\v\n" +
+	"\vEngineStats\x122\n" +
+	"\x15total_records_written\x18\x01 \x01(\x03R\x13totalRecordsWritten\x12.\n" +
+	"\x13total_bytes_written\x18\x02 \x01(\x03R\x11totalBytesWritten\x12,\n" +
+	"\x12total_records_read\x18\x03 \x01(\x03R\x10totalRecordsRead\x122\n" +
+	"\x15total_records_expired\x18\x04 \x01(\x03R\x13totalRecordsExpired\x12#\n" +
+	"\rtotal_flushes\x18\x05 \x01(\x03R\ftotalFlushes\x12\"\n" +
+	"\rtotal_gc_runs\x18\x06 \x01(\x03R\vtotalGcRuns\x122\n" +
+	"\x15total_compaction_runs\x18\a \x01(\x03R\x13totalCompactionRuns\x12/\n" +
+	"\x14records_purged_by_gc\x18\b \x01(\x03R\x11recordsPurgedByGc\x12#\n" +
+	"\rtotal_batches\x18\t \x01(\x03R\ftotalBatches\x12\x1f\n" +
 	"\vtotal_syncs\x18\n" +
-	" \x01(\x03B\x020\x02R\n" +
-	"totalSyncs\x12-\n" +
-	"\x10memtable_records\x18\v \x01(\x03B\x020\x02R\x0fmemtableRecords\x12)\n" +
-	"\x0ememtable_bytes\x18\f \x01(\x03B\x020\x02R\rmemtableBytes\x126\n" +
-	"\x15frozen_memtable_count\x18\r \x01(\x03B\x020\x02R\x13frozenMemtableCount\x12'\n" +
-	"\rsstable_count\x18\x0e \x01(\x03B\x020\x02R\fsstableCount\x12'\n" +
-	"\rsstable_bytes\x18\x0f \x01(\x03B\x020\x02R\fsstableBytes\x12\x1f\n" +
-	"\twal_bytes\x18\x10 \x01(\x03B\x020\x02R\bwalBytes\x12\x1f\n" +
-	"\twal_files\x18\x11 \x01(\x03B\x020\x02R\bwalFiles\x122\n" +
-	"\x13block_index_entries\x18\x12 \x01(\x03B\x020\x02R\x11blockIndexEntries\x12.\n" +
-	"\x11block_cache_bytes\x18\x13 \x01(\x03B\x020\x02R\x0fblockCacheBytes\x12,\n" +
-	"\x10block_cache_hits\x18\x14 \x01(\x03B\x020\x02R\x0eblockCacheHits\x120\n" +
-	"\x12block_cache_misses\x18\x15 \x01(\x03B\x020\x02R\x10blockCacheMisses\x12/\n" +
+	" \x01(\x03R\n" +
+	"totalSyncs\x12)\n" +
+	"\x10memtable_records\x18\v \x01(\x03R\x0fmemtableRecords\x12%\n" +
+	"\x0ememtable_bytes\x18\f \x01(\x03R\rmemtableBytes\x122\n" +
+	"\x15frozen_memtable_count\x18\r \x01(\x03R\x13frozenMemtableCount\x12#\n" +
+	"\rsstable_count\x18\x0e \x01(\x03R\fsstableCount\x12#\n" +
+	"\rsstable_bytes\x18\x0f \x01(\x03R\fsstableBytes\x12\x1b\n" +
+	"\twal_bytes\x18\x10 \x01(\x03R\bwalBytes\x12\x1b\n" +
+	"\twal_files\x18\x11 \x01(\x03R\bwalFiles\x12.\n" +
+	"\x13block_index_entries\x18\x12 \x01(\x03R\x11blockIndexEntries\x12*\n" +
+	"\x11block_cache_bytes\x18\x13 \x01(\x03R\x0fblockCacheBytes\x12(\n" +
+	"\x10block_cache_hits\x18\x14 \x01(\x03R\x0eblockCacheHits\x12,\n" +
+	"\x12block_cache_misses\x18\x15 \x01(\x03R\x10blockCacheMisses\x12/\n" +
 	"\x14block_cache_hit_rate\x18\x16 \x01(\x01R\x11blockCacheHitRate\x12+\n" +
-	"\x11compression_ratio\x18\x17 \x01(\x01R\x10compressionRatio\x12\x1d\n" +
-	"\blast_seq\x18\x18 \x01(\x03B\x020\x02R\alastSeq\x12%\n" +
-	"\fwrite_stalls\x18\x19 \x01(\x03B\x020\x02R\vwriteStalls\x120\n" +
-	"\x12write_stall_micros\x18\x1a \x01(\x03B\x020\x02R\x10writeStallMicros\x12\x1f\n" +
+	"\x11compression_ratio\x18\x17 \x01(\x01R\x10compressionRatio\x12\x19\n" +
+	"\blast_seq\x18\x18 \x01(\x03R\alastSeq\x12!\n" +
+	"\fwrite_stalls\x18\x19 \x01(\x03R\vwriteStalls\x12,\n" +
+	"\x12write_stall_micros\x18\x1a \x01(\x03R\x10writeStallMicros\x12\x1f\n" +
 	"\vuptime_secs\x18\x1b \x01(\x01R\n" +
-	"uptimeSecs\x12+\n" +
-	"\x10last_flush_at_us\x18\x1c \x01(\x03B\x020\x02R\rlastFlushAtUs\x125\n" +
-	"\x15last_compaction_at_us\x18\x1d \x01(\x03B\x020\x02R\x12lastCompactionAtUs\x12%\n" +
-	"\rlast_gc_at_us\x18\x1e \x01(\x03B\x020\x02R\n" +
+	"uptimeSecs\x12'\n" +
+	"\x10last_flush_at_us\x18\x1c \x01(\x03R\rlastFlushAtUs\x121\n" +
+	"\x15last_compaction_at_us\x18\x1d \x01(\x03R\x12lastCompactionAtUs\x12!\n" +
+	"\rlast_gc_at_us\x18\x1e \x01(\x03R\n" +
 	"lastGcAtUs\x12>\n" +
 	"\rwrite_latency\x18\x1f \x01(\v2\x19.flowdb.v1.LatencySummaryR\fwriteLatency\x12:\n" +
 	"\vget_latency\x18  \x01(\v2\x19.flowdb.v1.LatencySummaryR\n" +

@@ -228,17 +228,17 @@ var File_flowdb_v1_types_proto protoreflect.FileDescriptor
 
 const file_flowdb_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x15flowdb/v1/types.proto\x12\tflowdb.v1\"\x80\x01\n" +
+	"\x15flowdb/v1/types.proto\x12\tflowdb.v1\"t\n" +
 	"\x06Record\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\x12\x12\n" +
-	"\x02ts\x18\x02 \x01(\x03B\x020\x02R\x02ts\x12\x14\n" +
-	"\x05value\x18\x03 \x01(\fR\x05value\x12$\n" +
-	"\fexpire_at_us\x18\x04 \x01(\x03B\x020\x02R\n" +
-	"expireAtUs\x12\x14\n" +
-	"\x03seq\x18\x05 \x01(\x03B\x020\x02R\x03seq\"{\n" +
-	"\vWriteHeader\x12\x14\n" +
-	"\x03seq\x18\x01 \x01(\x03B\x020\x02R\x03seq\x12\x1f\n" +
-	"\tfirst_seq\x18\x02 \x01(\x03B\x020\x02R\bfirstSeq\x125\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x0e\n" +
+	"\x02ts\x18\x02 \x01(\x03R\x02ts\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\fR\x05value\x12 \n" +
+	"\fexpire_at_us\x18\x04 \x01(\x03R\n" +
+	"expireAtUs\x12\x10\n" +
+	"\x03seq\x18\x05 \x01(\x03R\x03seq\"s\n" +
+	"\vWriteHeader\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\tfirst_seq\x18\x02 \x01(\x03R\bfirstSeq\x125\n" +
 	"\n" +
 	"durability\x18\x03 \x01(\x0e2\x15.flowdb.v1.DurabilityR\n" +
 	"durability*X\n" +

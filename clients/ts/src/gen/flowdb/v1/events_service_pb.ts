@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flowdb/v1/events_service.proto.
  */
 export const file_flowdb_v1_events_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbG93ZGIvdjEvZXZlbnRzX3NlcnZpY2UucHJvdG8SCWZsb3dkYi52MSIzCgxXYXRjaFJlcXVlc3QSIwoFdHlwZXMYASADKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlIsEECg1XYXRjaFJlc3BvbnNlEiIKBHR5cGUYASABKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlEhMKB3RpbWVfdXMYAiABKANCAjACEhMKB2Ryb3BwZWQYAyABKARCAjACEjQKD2JhdGNoX2NvbW1pdHRlZBgKIAEoCzIZLmZsb3dkYi52MS5CYXRjaENvbW1pdHRlZEgAEjQKD21lbXRhYmxlX2Zyb3plbhgLIAEoCzIZLmZsb3dkYi52MS5NZW10YWJsZUZyb3plbkgAEjAKDWZsdXNoX3N0YXJ0ZWQYDCABKAsyFy5mbG93ZGIudjEuRmx1c2hTdGFydGVkSAASMgoOZmx1c2hfZmluaXNoZWQYDSABKAsyGC5mbG93ZGIudjEuRmx1c2hGaW5pc2hlZEgAEjAKDXdhbF90cnVuY2F0ZWQYDiABKAsyFy5mbG93ZGIudjEuV2FsVHJ1bmNhdGVkSAASNwoRd3JpdGVfc3RhbGxfYmVnYW4YDyABKAsyGi5mbG93ZGIudjEuV3JpdGVTdGFsbEJlZ2FuSAASNwoRd3JpdGVfc3RhbGxfZW5kZWQYECABKAsyGi5mbG93ZGIudjEuV3JpdGVTdGFsbEVuZGVkSAASKwoKY29tcGFjdGlvbhgRIAEoCzIVLmZsb3dkYi52MS5Db21wYWN0aW9uSAASNgoQYmFja2dyb3VuZF9lcnJvchgSIAEoCzIaLmZsb3dkYi52MS5CYWNrZ3JvdW5kRXJyb3JIAEIHCgVldmVudCKNAQoOQmF0Y2hDb21taXR0ZWQSFQoJZmlyc3Rfc2VxGAEgASgDQgIwAhIUCghsYXN0X3NlcRgCIAEoA0ICMAISEwoHcmVjb3JkcxgDIAEoA0ICMAISEQoFYnl0ZXMYBCABKANCAjACEg4KBnN5bmNlZBgFIAEoCBIWCgpncm91cF9zaXplGAYgASgDQgIwAiJSCg5NZW10YWJsZUZyb3plbhITCgdyZWNvcmRzGAEgASgDQgIwAhIRCgVieXRlcxgCIAEoA0ICMAISGAoMd2FsX2ZpbGVfbnVtGAMgASgDQgIwAiJMCgxGbHVzaFN0YXJ0ZWQSFAoIZmlsZV9udW0YASABKANCAjACEhMKB3JlY29yZHMYAiABKANCAjACEhEKBWJ5dGVzGAMgASgDQgIwAiKKAQoNRmx1c2hGaW5pc2hlZBIUCghmaWxlX251bRgBIAEoA0ICMAISEwoHcmVjb3JkcxgCIAEoA0ICMAISEQoFYnl0ZXMYAyABKANCAjACEhMKC2R1cmF0aW9uX21zGAQgASgBEhIKBm1pbl90cxgFIAEoA0ICMAISEgoGbWF4X3RzGAYgASgDQgIwAiItCgxXYWxUcnVuY2F0ZWQSHQoRcmVtb3ZlZF9maWxlX251bXMYASADKANCAjACIi8KD1dyaXRlU3RhbGxCZWdhbhIcChBmcm96ZW5fbWVtdGFibGVzGAEgASgDQgIwAiImCg9Xcml0ZVN0YWxsRW5kZWQSEwoLZHVyYXRpb25fbXMYASABKAEigQEKCkNvbXBhY3Rpb24SFwoLaW5wdXRfZmlsZXMYASABKANCAjACEhgKDG91dHB1dF9maWxlcxgCIAEoA0ICMAISFAoIYnl0ZXNfaW4YAyABKANCAjACEhUKCWJ5dGVzX291dBgEIAEoA0ICMAISEwoLZHVyYXRpb25fbXMYBSABKAEiMAoPQmFja2dyb3VuZEVycm9yEg8KB21lc3NhZ2UYASABKAkSDAoEY29kZRgCIAEoCSJtChNXYXRjaENoYW5nZXNSZXF1ZXN0Eg4KBnByZWZpeBgBIAEoDBIVCglzdGFydF9zZXEYAiABKANCAjACEhwKFHByb2dyZXNzX2ludGVydmFsX21zGAMgASgNEhEKCWtleXNfb25seRgEIAEoCCKjAQoGQ2hhbmdlEiMKBHR5cGUYASABKA4yFS5mbG93ZGIudjEuQ2hhbmdlVHlwZRIPCgNzZXEYAiABKANCAjACEgsKA2tleRgDIAEoDBITCgJ0cxgEIAEoA0ICMAJIAIgBARINCgV2YWx1ZRgFIAEoDBIYCgxleHBpcmVfYXRfdXMYBiABKANCAjACEhEKCXJhbmdlX2VuZBgHIAEoDEIFCgNfdHMiXQoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIgoHY2hhbmdlcxgBIAMoCzIRLmZsb3dkYi52MS5DaGFuZ2USEAoIcHJvZ3Jlc3MYAiABKAgSDwoDc2VxGAMgASgDQgIwAiruAgoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIeChpFVkVOVF9UWVBFX0JBVENIX0NPTU1JVFRFRBABEh4KGkVWRU5UX1RZUEVfTUVNVEFCTEVfRlJPWkVOEAISHAoYRVZFTlRfVFlQRV9GTFVTSF9TVEFSVEVEEAMSHQoZRVZFTlRfVFlQRV9GTFVTSF9GSU5JU0hFRBAEEhwKGEVWRU5UX1RZUEVfV0FMX1RSVU5DQVRFRBAFEiAKHEVWRU5UX1RZUEVfV1JJVEVfU1RBTExfQkVHQU4QBhIgChxFVkVOVF9UWVBFX1dSSVRFX1NUQUxMX0VOREVEEAcSIQodRVZFTlRfVFlQRV9DT01QQUNUSU9OX1NUQVJURUQQCBIiCh5FVkVOVF9UWVBFX0NPTVBBQ1RJT05fRklOSVNIRUQQCRIfChtFVkVOVF9UWVBFX0JBQ0tHUk9VTkRfRVJST1IQCip0CgpDaGFuZ2VUeXBlEhsKF0NIQU5HRV9UWVBFX1VOU1BFQ0lGSUVEEAASEwoPQ0hBTkdFX1RZUEVfUFVUEAESFgoSQ0hBTkdFX1RZUEVfREVMRVRFEAISHAoYQ0hBTkdFX1RZUEVfREVMRVRFX1JBTkdFEAMyoAEKDUV2ZW50c1NlcnZpY2USPAoFV2F0Y2gSFy5mbG93ZGIudjEuV2F0Y2hSZXF1ZXN0GhguZmxvd2RiLnYxLldhdGNoUmVzcG9uc2UwARJRCgxXYXRjaENoYW5nZXMSHi5mbG93ZGIudjEuV2F0Y2hDaGFuZ2VzUmVxdWVzdBofLmZsb3dkYi52MS5XYXRjaENoYW5nZXNSZXNwb25zZTABQqQBCg1jb20uZmxvd2RiLnYxQhJFdmVudHNTZXJ2aWNlUHJvdG9QAVo6Z2l0aHViLmNvbS9mbG93ZGIvZmxvd2RiL2NsaWVudHMvZ28vZ2VuL2Zsb3dkYi92MTtmbG93ZGJ2MaICA0ZYWKoCCUZsb3dkYi5WMcoCCUZsb3dkYlxWMeICFUZsb3dkYlxWMVxHUEJNZXRhZGF0YeoCCkZsb3dkYjo6VjFiBnByb3RvMw");
+  fileDesc("Ch5mbG93ZGIvdjEvZXZlbnRzX3NlcnZpY2UucHJvdG8SCWZsb3dkYi52MSIzCgxXYXRjaFJlcXVlc3QSIwoFdHlwZXMYASADKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlIrkECg1XYXRjaFJlc3BvbnNlEiIKBHR5cGUYASABKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlEg8KB3RpbWVfdXMYAiABKAMSDwoHZHJvcHBlZBgDIAEoBBI0Cg9iYXRjaF9jb21taXR0ZWQYCiABKAsyGS5mbG93ZGIudjEuQmF0Y2hDb21taXR0ZWRIABI0Cg9tZW10YWJsZV9mcm96ZW4YCyABKAsyGS5mbG93ZGIudjEuTWVtdGFibGVGcm96ZW5IABIwCg1mbHVzaF9zdGFydGVkGAwgASgLMhcuZmxvd2RiLnYxLkZsdXNoU3RhcnRlZEgAEjIKDmZsdXNoX2ZpbmlzaGVkGA0gASgLMhguZmxvd2RiLnYxLkZsdXNoRmluaXNoZWRIABIwCg13YWxfdHJ1bmNhdGVkGA4gASgLMhcuZmxvd2RiLnYxLldhbFRydW5jYXRlZEgAEjcKEXdyaXRlX3N0YWxsX2JlZ2FuGA8gASgLMhouZmxvd2RiLnYxLldyaXRlU3RhbGxCZWdhbkgAEjcKEXdyaXRlX3N0YWxsX2VuZGVkGBAgASgLMhouZmxvd2RiLnYxLldyaXRlU3RhbGxFbmRlZEgAEisKCmNvbXBhY3Rpb24YESABKAsyFS5mbG93ZGIudjEuQ29tcGFjdGlvbkgAEjYKEGJhY2tncm91bmRfZXJyb3IYEiABKAsyGi5mbG93ZGIudjEuQmFja2dyb3VuZEVycm9ySABCBwoFZXZlbnQieQoOQmF0Y2hDb21taXR0ZWQSEQoJZmlyc3Rfc2VxGAEgASgDEhAKCGxhc3Rfc2VxGAIgASgDEg8KB3JlY29yZHMYAyABKAMSDQoFYnl0ZXMYBCABKAMSDgoGc3luY2VkGAUgASgIEhIKCmdyb3VwX3NpemUYBiABKAMiRgoOTWVtdGFibGVGcm96ZW4SDwoHcmVjb3JkcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgx3YWxfZmlsZV9udW0YAyABKAMiQAoMRmx1c2hTdGFydGVkEhAKCGZpbGVfbnVtGAEgASgDEg8KB3JlY29yZHMYAiABKAMSDQoFYnl0ZXMYAyABKAMidgoNRmx1c2hGaW5pc2hlZBIQCghmaWxlX251bRgBIAEoAxIPCgdyZWNvcmRzGAIgASgDEg0KBWJ5dGVzGAMgASgDEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBm1pbl90cxgFIAEoAxIOCgZtYXhfdHMYBiABKAMiKQoMV2FsVHJ1bmNhdGVkEhkKEXJlbW92ZWRfZmlsZV9udW1zGAEgAygDIisKD1dyaXRlU3RhbGxCZWdhbhIYChBmcm96ZW5fbWVtdGFibGVzGAEgASgDIiYKD1dyaXRlU3RhbGxFbmRlZBITCgtkdXJhdGlvbl9tcxgBIAEoASJxCgpDb21wYWN0aW9uEhMKC2lucHV0X2ZpbGVzGAEgASgDEhQKDG91dHB1dF9maWxlcxgCIAEoAxIQCghieXRlc19pbhgDIAEoAxIRCglieXRlc19vdXQYBCABKAMSEwoLZHVyYXRpb25fbXMYBSABKAEiMAoPQmFja2dyb3VuZEVycm9yEg8KB21lc3NhZ2UYASABKAkSDAoEY29kZRgCIAEoCSJpChNXYXRjaENoYW5nZXNSZXF1ZXN0Eg4KBnByZWZpeBgBIAEoDBIRCglzdGFydF9zZXEYAiABKAMSHAoUcHJvZ3Jlc3NfaW50ZXJ2YWxfbXMYAyABKA0SEQoJa2V5c19vbmx5GAQgASgIIpcBCgZDaGFuZ2USIwoEdHlwZRgBIAEoDjIVLmZsb3dkYi52MS5DaGFuZ2VUeXBlEgsKA3NlcRgCIAEoAxILCgNrZXkYAyABKAwSDwoCdHMYBCABKANIAIgBARINCgV2YWx1ZRgFIAEoDBIUCgxleHBpcmVfYXRfdXMYBiABKAMSEQoJcmFuZ2VfZW5kGAcgASgMQgUKA190cyJZChRXYXRjaENoYW5nZXNSZXNwb25zZRIiCgdjaGFuZ2VzGAEgAygLMhEuZmxvd2RiLnYxLkNoYW5nZRIQCghwcm9ncmVzcxgCIAEoCBILCgNzZXEYAyABKAMq7gIKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHgoaRVZFTlRfVFlQRV9CQVRDSF9DT01NSVRURUQQARIeChpFVkVOVF9UWVBFX01FTVRBQkxFX0ZST1pFThACEhwKGEVWRU5UX1RZUEVfRkxVU0hfU1RBUlRFRBADEh0KGUVWRU5UX1RZUEVfRkxVU0hfRklOSVNIRUQQBBIcChhFVkVOVF9UWVBFX1dBTF9UUlVOQ0FURUQQBRIgChxFVkVOVF9UWVBFX1dSSVRFX1NUQUxMX0JFR0FOEAYSIAocRVZFTlRfVFlQRV9XUklURV9TVEFMTF9FTkRFRBAHEiEKHUVWRU5UX1RZUEVfQ09NUEFDVElPTl9TVEFSVEVEEAgSIgoeRVZFTlRfVFlQRV9DT01QQUNUSU9OX0ZJTklTSEVEEAkSHwobRVZFTlRfVFlQRV9CQUNLR1JPVU5EX0VSUk9SEAoqdAoKQ2hhbmdlVHlwZRIbChdDSEFOR0VfVFlQRV9VTlNQRUNJRklFRBAAEhMKD0NIQU5HRV9UWVBFX1BVVBABEhYKEkNIQU5HRV9UWVBFX0RFTEVURRACEhwKGENIQU5HRV9UWVBFX0RFTEVURV9SQU5HRRADMqABCg1FdmVudHNTZXJ2aWNlEjwKBVdhdGNoEhcuZmxvd2RiLnYxLldhdGNoUmVxdWVzdBoYLmZsb3dkYi52MS5XYXRjaFJlc3BvbnNlMAESUQoMV2F0Y2hDaGFuZ2VzEh4uZmxvd2RiLnYxLldhdGNoQ2hhbmdlc1JlcXVlc3QaHy5mbG93ZGIudjEuV2F0Y2hDaGFuZ2VzUmVzcG9uc2UwAUKkAQoNY29tLmZsb3dkYi52MUISRXZlbnRzU2VydmljZVByb3RvUAFaOmdpdGh1Yi5jb20vZmxvd2RiL2Zsb3dkYi9jbGllbnRzL2dvL2dlbi9mbG93ZGIvdjE7Zmxvd2RidjGiAgNGWFiqAglGbG93ZGIuVjHKAglGbG93ZGJcVjHiAhVGbG93ZGJcVjFcR1BCTWV0YWRhdGHqAgpGbG93ZGI6OlYxYgZwcm90bzM");
 
 /**
  * WatchRequest configures a pipeline event stream.
@@ -49,14 +49,14 @@ export type WatchResponse = Message<"flowdb.v1.WatchResponse"> & {
   /**
    * Server time of the event, µs since the epoch.
    *
-   * @generated from field: int64 time_us = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 time_us = 2;
    */
   timeUs: bigint;
 
   /**
    * Events dropped for this stream just before this one (slow reader).
    *
-   * @generated from field: uint64 dropped = 3 [jstype = JS_NUMBER];
+   * @generated from field: uint64 dropped = 3;
    */
   dropped: bigint;
 
@@ -156,28 +156,28 @@ export type BatchCommitted = Message<"flowdb.v1.BatchCommitted"> & {
   /**
    * First seq of the batch.
    *
-   * @generated from field: int64 first_seq = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 first_seq = 1;
    */
   firstSeq: bigint;
 
   /**
    * Last seq of the batch.
    *
-   * @generated from field: int64 last_seq = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 last_seq = 2;
    */
   lastSeq: bigint;
 
   /**
    * Entries in the batch.
    *
-   * @generated from field: int64 records = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 records = 3;
    */
   records: bigint;
 
   /**
    * Encoded bytes of the batch.
    *
-   * @generated from field: int64 bytes = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 bytes = 4;
    */
   bytes: bigint;
 
@@ -191,7 +191,7 @@ export type BatchCommitted = Message<"flowdb.v1.BatchCommitted"> & {
   /**
    * Batches committed together by group commit.
    *
-   * @generated from field: int64 group_size = 6 [jstype = JS_NUMBER];
+   * @generated from field: int64 group_size = 6;
    */
   groupSize: bigint;
 };
@@ -212,21 +212,21 @@ export type MemtableFrozen = Message<"flowdb.v1.MemtableFrozen"> & {
   /**
    * Records in the frozen memtable.
    *
-   * @generated from field: int64 records = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 records = 1;
    */
   records: bigint;
 
   /**
    * Bytes in the frozen memtable.
    *
-   * @generated from field: int64 bytes = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 bytes = 2;
    */
   bytes: bigint;
 
   /**
    * WAL file number backing it.
    *
-   * @generated from field: int64 wal_file_num = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 wal_file_num = 3;
    */
   walFileNum: bigint;
 };
@@ -247,21 +247,21 @@ export type FlushStarted = Message<"flowdb.v1.FlushStarted"> & {
   /**
    * SSTable file number being written.
    *
-   * @generated from field: int64 file_num = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 file_num = 1;
    */
   fileNum: bigint;
 
   /**
    * Records to flush.
    *
-   * @generated from field: int64 records = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 records = 2;
    */
   records: bigint;
 
   /**
    * Bytes to flush.
    *
-   * @generated from field: int64 bytes = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 bytes = 3;
    */
   bytes: bigint;
 };
@@ -282,21 +282,21 @@ export type FlushFinished = Message<"flowdb.v1.FlushFinished"> & {
   /**
    * SSTable file number written.
    *
-   * @generated from field: int64 file_num = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 file_num = 1;
    */
   fileNum: bigint;
 
   /**
    * Records flushed.
    *
-   * @generated from field: int64 records = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 records = 2;
    */
   records: bigint;
 
   /**
    * Bytes of the SSTable.
    *
-   * @generated from field: int64 bytes = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 bytes = 3;
    */
   bytes: bigint;
 
@@ -310,14 +310,14 @@ export type FlushFinished = Message<"flowdb.v1.FlushFinished"> & {
   /**
    * Smallest record ts in the SSTable, µs.
    *
-   * @generated from field: int64 min_ts = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 min_ts = 5;
    */
   minTs: bigint;
 
   /**
    * Largest record ts in the SSTable, µs.
    *
-   * @generated from field: int64 max_ts = 6 [jstype = JS_NUMBER];
+   * @generated from field: int64 max_ts = 6;
    */
   maxTs: bigint;
 };
@@ -338,7 +338,7 @@ export type WalTruncated = Message<"flowdb.v1.WalTruncated"> & {
   /**
    * File numbers removed.
    *
-   * @generated from field: repeated int64 removed_file_nums = 1 [jstype = JS_NUMBER];
+   * @generated from field: repeated int64 removed_file_nums = 1;
    */
   removedFileNums: bigint[];
 };
@@ -359,7 +359,7 @@ export type WriteStallBegan = Message<"flowdb.v1.WriteStallBegan"> & {
   /**
    * Frozen memtables at the start of the stall.
    *
-   * @generated from field: int64 frozen_memtables = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 frozen_memtables = 1;
    */
   frozenMemtables: bigint;
 };
@@ -402,28 +402,28 @@ export type Compaction = Message<"flowdb.v1.Compaction"> & {
   /**
    * Input files.
    *
-   * @generated from field: int64 input_files = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 input_files = 1;
    */
   inputFiles: bigint;
 
   /**
    * Output files (finished only).
    *
-   * @generated from field: int64 output_files = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 output_files = 2;
    */
   outputFiles: bigint;
 
   /**
    * Bytes read (finished only).
    *
-   * @generated from field: int64 bytes_in = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 bytes_in = 3;
    */
   bytesIn: bigint;
 
   /**
    * Bytes written (finished only).
    *
-   * @generated from field: int64 bytes_out = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 bytes_out = 4;
    */
   bytesOut: bigint;
 
@@ -487,7 +487,7 @@ export type WatchChangesRequest = Message<"flowdb.v1.WatchChangesRequest"> & {
   /**
    * First seq to deliver. 0: only changes committed after the call started.
    *
-   * @generated from field: int64 start_seq = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 start_seq = 2;
    */
   startSeq: bigint;
 
@@ -530,7 +530,7 @@ export type Change = Message<"flowdb.v1.Change"> & {
   /**
    * Seq of the change.
    *
-   * @generated from field: int64 seq = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 seq = 2;
    */
   seq: bigint;
 
@@ -544,7 +544,7 @@ export type Change = Message<"flowdb.v1.Change"> & {
   /**
    * Version ts, µs (PUT, and DELETE of one version).
    *
-   * @generated from field: optional int64 ts = 4 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts = 4;
    */
   ts?: bigint | undefined;
 
@@ -558,7 +558,7 @@ export type Change = Message<"flowdb.v1.Change"> & {
   /**
    * Expiry, µs since the epoch; 0: never (PUT).
    *
-   * @generated from field: int64 expire_at_us = 6 [jstype = JS_NUMBER];
+   * @generated from field: int64 expire_at_us = 6;
    */
   expireAtUs: bigint;
 
@@ -601,7 +601,7 @@ export type WatchChangesResponse = Message<"flowdb.v1.WatchChangesResponse"> & {
    * Every change with seq <= this value that matches the request has been
    * delivered on this stream; resume with start_seq = this + 1.
    *
-   * @generated from field: int64 seq = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 seq = 3;
    */
   seq: bigint;
 };

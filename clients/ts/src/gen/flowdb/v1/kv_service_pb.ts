@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flowdb/v1/kv_service.proto.
  */
 export const file_flowdb_v1_kv_service: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbG93ZGIvdjEva3Zfc2VydmljZS5wcm90bxIJZmxvd2RiLnYxIvkBCgpQdXRSZXF1ZXN0EgsKA2tleRgBIAEoDBINCgV2YWx1ZRgCIAEoDBITCgJ0cxgDIAEoA0ICMAJIAIgBARISCgZ0dGxfbXMYBCABKANCAjACEhgKDGV4cGlyZV9hdF91cxgFIAEoA0ICMAISDwoHcHJldl9rdhgGIAEoCBIhChBleHBlY3RlZF92ZXJzaW9uGAcgASgDQgIwAkgBiAEBEhEKCWlmX2Fic2VudBgIIAEoCBIpCgpkdXJhYmlsaXR5GAkgASgOMhUuZmxvd2RiLnYxLkR1cmFiaWxpdHlCBQoDX3RzQhMKEV9leHBlY3RlZF92ZXJzaW9uIlYKC1B1dFJlc3BvbnNlEiYKBmhlYWRlchgBIAEoCzIWLmZsb3dkYi52MS5Xcml0ZUhlYWRlchIfCgRwcmV2GAIgASgLMhEuZmxvd2RiLnYxLlJlY29yZCJICgpHZXRSZXF1ZXN0EgsKA2tleRgBIAEoDBITCgJ0cxgCIAEoA0ICMAJIAIgBARIRCglrZXlzX29ubHkYAyABKAhCBQoDX3RzIl0KC0dldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEiEKBnJlY29yZBgCIAEoCzIRLmZsb3dkYi52MS5SZWNvcmQSHAoQdHRsX3JlbWFpbmluZ19tcxgDIAEoA0ICMAIiTgoPQmF0Y2hHZXRSZXF1ZXN0EgwKBGtleXMYASADKAwSEwoCdHMYAiABKANCAjACSACIAQESEQoJa2V5c19vbmx5GAMgASgIQgUKA190cyI+ChBCYXRjaEdldFJlc3BvbnNlEioKB3Jlc3VsdHMYASADKAsyGS5mbG93ZGIudjEuQmF0Y2hHZXRSZXN1bHQidAoOQmF0Y2hHZXRSZXN1bHQSCwoDa2V5GAEgASgMEg0KBWZvdW5kGAIgASgIEiEKBnJlY29yZBgDIAEoCzIRLmZsb3dkYi52MS5SZWNvcmQSIwoFZXJyb3IYBCABKAsyFC5mbG93ZGIudjEuSXRlbUVycm9yIjoKCUl0ZW1FcnJvchIMCgRjb2RlGAEgASgFEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJIqwBCg1EZWxldGVSZXF1ZXN0EgsKA2tleRgBIAEoDBITCgJ0cxgCIAEoA0ICMAJIAIgBARIPCgdwcmV2X2t2GAMgASgIEiEKEGV4cGVjdGVkX3ZlcnNpb24YBCABKANCAjACSAGIAQESKQoKZHVyYWJpbGl0eRgFIAEoDjIVLmZsb3dkYi52MS5EdXJhYmlsaXR5QgUKA190c0ITChFfZXhwZWN0ZWRfdmVyc2lvbiJZCg5EZWxldGVSZXNwb25zZRImCgZoZWFkZXIYASABKAsyFi5mbG93ZGIudjEuV3JpdGVIZWFkZXISHwoEcHJldhgCIAEoCzIRLmZsb3dkYi52MS5SZWNvcmQigQEKEkRlbGV0ZVJhbmdlUmVxdWVzdBINCgVzdGFydBgBIAEoDBILCgNlbmQYAiABKAwSDgoGcHJlZml4GAMgASgMEhQKDHJldHVybl9jb3VudBgEIAEoCBIpCgpkdXJhYmlsaXR5GAUgASgOMhUuZmxvd2RiLnYxLkR1cmFiaWxpdHkiUgoTRGVsZXRlUmFuZ2VSZXNwb25zZRImCgZoZWFkZXIYASABKAsyFi5mbG93ZGIudjEuV3JpdGVIZWFkZXISEwoHZGVsZXRlZBgCIAEoA0ICMAIi6AEKC1NjYW5SZXF1ZXN0Eg4KBnByZWZpeBgBIAEoDBINCgVzdGFydBgCIAEoDBILCgNlbmQYAyABKAwSGAoHdHNfZnJvbRgEIAEoA0ICMAJIAIgBARIWCgV0c190bxgFIAEoA0ICMAJIAYgBARIPCgdyZXZlcnNlGAYgASgIEhEKBWxpbWl0GAcgASgDQgIwAhIRCglrZXlzX29ubHkYCCABKAgSEgoKY291bnRfb25seRgJIAEoCBIaChJjb250aW51YXRpb25fdG9rZW4YCiABKAlCCgoIX3RzX2Zyb21CCAoGX3RzX3RvIn0KDFNjYW5SZXNwb25zZRIiCgdyZWNvcmRzGAEgAygLMhEuZmxvd2RiLnYxLlJlY29yZBIaChJjb250aW51YXRpb25fdG9rZW4YAiABKAkSEQoFY291bnQYAyABKANCAjACEgwKBG1vcmUYBCABKAgSDAoEZG9uZRgFIAEoCCKYAQoHQmF0Y2hPcBIkCgNwdXQYASABKAsyFS5mbG93ZGIudjEuUHV0UmVxdWVzdEgAEioKBmRlbGV0ZRgCIAEoCzIYLmZsb3dkYi52MS5EZWxldGVSZXF1ZXN0SAASNQoMZGVsZXRlX3JhbmdlGAMgASgLMh0uZmxvd2RiLnYxLkRlbGV0ZVJhbmdlUmVxdWVzdEgAQgQKAm9wIloKDEJhdGNoUmVxdWVzdBIfCgNvcHMYASADKAsyEi5mbG93ZGIudjEuQmF0Y2hPcBIpCgpkdXJhYmlsaXR5GAIgASgOMhUuZmxvd2RiLnYxLkR1cmFiaWxpdHkiWQoNQmF0Y2hSZXNwb25zZRImCgZoZWFkZXIYASABKAsyFi5mbG93ZGIudjEuV3JpdGVIZWFkZXISIAoFcHJldnMYAiADKAsyES5mbG93ZGIudjEuUmVjb3JkIkcKBVBvaW50EgsKA2tleRgBIAEoDBIOCgJ0cxgCIAEoA0ICMAISDQoFdmFsdWUYAyABKAwSEgoGdHRsX21zGAQgASgDQgIwAiJyCg1Jbmdlc3RSZXF1ZXN0EhQKCGJhdGNoX2lkGAEgASgEQgIwAhIgCgZwb2ludHMYAiADKAsyEC5mbG93ZGIudjEuUG9pbnQSKQoKZHVyYWJpbGl0eRgDIAEoDjIVLmZsb3dkYi52MS5EdXJhYmlsaXR5IqgBCg5Jbmdlc3RSZXNwb25zZRIUCghiYXRjaF9pZBgBIAEoBEICMAISDgoGc3RhdHVzGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEiYKBmhlYWRlchgFIAEoCzIWLmZsb3dkYi52MS5Xcml0ZUhlYWRlchIPCgdyZWNvcmRzGAYgASgNEhYKDnJldHJ5X2RlbGF5X21zGAcgASgNMoMECglLVlNlcnZpY2USNAoDUHV0EhUuZmxvd2RiLnYxLlB1dFJlcXVlc3QaFi5mbG93ZGIudjEuUHV0UmVzcG9uc2USNAoDR2V0EhUuZmxvd2RiLnYxLkdldFJlcXVlc3QaFi5mbG93ZGIudjEuR2V0UmVzcG9uc2USQwoIQmF0Y2hHZXQSGi5mbG93ZGIudjEuQmF0Y2hHZXRSZXF1ZXN0GhsuZmxvd2RiLnYxLkJhdGNoR2V0UmVzcG9uc2USPQoGRGVsZXRlEhguZmxvd2RiLnYxLkRlbGV0ZVJlcXVlc3QaGS5mbG93ZGIudjEuRGVsZXRlUmVzcG9uc2USTAoLRGVsZXRlUmFuZ2USHS5mbG93ZGIudjEuRGVsZXRlUmFuZ2VSZXF1ZXN0Gh4uZmxvd2RiLnYxLkRlbGV0ZVJhbmdlUmVzcG9uc2USOQoEU2NhbhIWLmZsb3dkYi52MS5TY2FuUmVxdWVzdBoXLmZsb3dkYi52MS5TY2FuUmVzcG9uc2UwARI6CgVCYXRjaBIXLmZsb3dkYi52MS5CYXRjaFJlcXVlc3QaGC5mbG93ZGIudjEuQmF0Y2hSZXNwb25zZRJBCgZJbmdlc3QSGC5mbG93ZGIudjEuSW5nZXN0UmVxdWVzdBoZLmZsb3dkYi52MS5Jbmdlc3RSZXNwb25zZSgBMAFCoAEKDWNvbS5mbG93ZGIudjFCDkt2U2VydmljZVByb3RvUAFaOmdpdGh1Yi5jb20vZmxvd2RiL2Zsb3dkYi9jbGllbnRzL2dvL2dlbi9mbG93ZGIvdjE7Zmxvd2RidjGiAgNGWFiqAglGbG93ZGIuVjHKAglGbG93ZGJcVjHiAhVGbG93ZGJcVjFcR1BCTWV0YWRhdGHqAgpGbG93ZGI6OlYxYgZwcm90bzM", [file_flowdb_v1_types]);
+  fileDesc("ChpmbG93ZGIvdjEva3Zfc2VydmljZS5wcm90bxIJZmxvd2RiLnYxIukBCgpQdXRSZXF1ZXN0EgsKA2tleRgBIAEoDBINCgV2YWx1ZRgCIAEoDBIPCgJ0cxgDIAEoA0gAiAEBEg4KBnR0bF9tcxgEIAEoAxIUCgxleHBpcmVfYXRfdXMYBSABKAMSDwoHcHJldl9rdhgGIAEoCBIdChBleHBlY3RlZF92ZXJzaW9uGAcgASgDSAGIAQESEQoJaWZfYWJzZW50GAggASgIEikKCmR1cmFiaWxpdHkYCSABKA4yFS5mbG93ZGIudjEuRHVyYWJpbGl0eUIFCgNfdHNCEwoRX2V4cGVjdGVkX3ZlcnNpb24iVgoLUHV0UmVzcG9uc2USJgoGaGVhZGVyGAEgASgLMhYuZmxvd2RiLnYxLldyaXRlSGVhZGVyEh8KBHByZXYYAiABKAsyES5mbG93ZGIudjEuUmVjb3JkIkQKCkdldFJlcXVlc3QSCwoDa2V5GAEgASgMEg8KAnRzGAIgASgDSACIAQESEQoJa2V5c19vbmx5GAMgASgIQgUKA190cyJZCgtHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBIhCgZyZWNvcmQYAiABKAsyES5mbG93ZGIudjEuUmVjb3JkEhgKEHR0bF9yZW1haW5pbmdfbXMYAyABKAMiSgoPQmF0Y2hHZXRSZXF1ZXN0EgwKBGtleXMYASADKAwSDwoCdHMYAiABKANIAIgBARIRCglrZXlzX29ubHkYAyABKAhCBQoDX3RzIj4KEEJhdGNoR2V0UmVzcG9uc2USKgoHcmVzdWx0cxgBIAMoCzIZLmZsb3dkYi52MS5CYXRjaEdldFJlc3VsdCJ0Cg5CYXRjaEdldFJlc3VsdBILCgNrZXkYASABKAwSDQoFZm91bmQYAiABKAgSIQoGcmVjb3JkGAMgASgLMhEuZmxvd2RiLnYxLlJlY29yZBIjCgVlcnJvchgEIAEoCzIULmZsb3dkYi52MS5JdGVtRXJyb3IiOgoJSXRlbUVycm9yEgwKBGNvZGUYASABKAUSDgoGcmVhc29uGAIgASgJEg8KB21lc3NhZ2UYAyABKAkipAEKDURlbGV0ZVJlcXVlc3QSCwoDa2V5GAEgASgMEg8KAnRzGAIgASgDSACIAQESDwoHcHJldl9rdhgDIAEoCBIdChBleHBlY3RlZF92ZXJzaW9uGAQgASgDSAGIAQESKQoKZHVyYWJpbGl0eRgFIAEoDjIVLmZsb3dkYi52MS5EdXJhYmlsaXR5QgUKA190c0ITChFfZXhwZWN0ZWRfdmVyc2lvbiJZCg5EZWxldGVSZXNwb25zZRImCgZoZWFkZXIYASABKAsyFi5mbG93ZGIudjEuV3JpdGVIZWFkZXISHwoEcHJldhgCIAEoCzIRLmZsb3dkYi52MS5SZWNvcmQigQEKEkRlbGV0ZVJhbmdlUmVxdWVzdBINCgVzdGFydBgBIAEoDBILCgNlbmQYAiABKAwSDgoGcHJlZml4GAMgASgMEhQKDHJldHVybl9jb3VudBgEIAEoCBIpCgpkdXJhYmlsaXR5GAUgASgOMhUuZmxvd2RiLnYxLkR1cmFiaWxpdHkiTgoTRGVsZXRlUmFuZ2VSZXNwb25zZRImCgZoZWFkZXIYASABKAsyFi5mbG93ZGIudjEuV3JpdGVIZWFkZXISDwoHZGVsZXRlZBgCIAEoAyLcAQoLU2NhblJlcXVlc3QSDgoGcHJlZml4GAEgASgMEg0KBXN0YXJ0GAIgASgMEgsKA2VuZBgDIAEoDBIUCgd0c19mcm9tGAQgASgDSACIAQESEgoFdHNfdG8YBSABKANIAYgBARIPCgdyZXZlcnNlGAYgASgIEg0KBWxpbWl0GAcgASgDEhEKCWtleXNfb25seRgIIAEoCBISCgpjb3VudF9vbmx5GAkgASgIEhoKEmNvbnRpbnVhdGlvbl90b2tlbhgKIAEoCUIKCghfdHNfZnJvbUIICgZfdHNfdG8ieQoMU2NhblJlc3BvbnNlEiIKB3JlY29yZHMYASADKAsyES5mbG93ZGIudjEuUmVjb3JkEhoKEmNvbnRpbnVhdGlvbl90b2tlbhgCIAEoCRINCgVjb3VudBgDIAEoAxIMCgRtb3JlGAQgASgIEgwKBGRvbmUYBSABKAgimAEKB0JhdGNoT3ASJAoDcHV0GAEgASgLMhUuZmxvd2RiLnYxLlB1dFJlcXVlc3RIABIqCgZkZWxldGUYAiABKAsyGC5mbG93ZGIudjEuRGVsZXRlUmVxdWVzdEgAEjUKDGRlbGV0ZV9yYW5nZRgDIAEoCzIdLmZsb3dkYi52MS5EZWxldGVSYW5nZVJlcXVlc3RIAEIECgJvcCJaCgxCYXRjaFJlcXVlc3QSHwoDb3BzGAEgAygLMhIuZmxvd2RiLnYxLkJhdGNoT3ASKQoKZHVyYWJpbGl0eRgCIAEoDjIVLmZsb3dkYi52MS5EdXJhYmlsaXR5IlkKDUJhdGNoUmVzcG9uc2USJgoGaGVhZGVyGAEgASgLMhYuZmxvd2RiLnYxLldyaXRlSGVhZGVyEiAKBXByZXZzGAIgAygLMhEuZmxvd2RiLnYxLlJlY29yZCI/CgVQb2ludBILCgNrZXkYASABKAwSCgoCdHMYAiABKAMSDQoFdmFsdWUYAyABKAwSDgoGdHRsX21zGAQgASgDIm4KDUluZ2VzdFJlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAQSIAoGcG9pbnRzGAIgAygLMhAuZmxvd2RiLnYxLlBvaW50EikKCmR1cmFiaWxpdHkYAyABKA4yFS5mbG93ZGIudjEuRHVyYWJpbGl0eSKkAQoOSW5nZXN0UmVzcG9uc2USEAoIYmF0Y2hfaWQYASABKAQSDgoGc3RhdHVzGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEiYKBmhlYWRlchgFIAEoCzIWLmZsb3dkYi52MS5Xcml0ZUhlYWRlchIPCgdyZWNvcmRzGAYgASgNEhYKDnJldHJ5X2RlbGF5X21zGAcgASgNMoMECglLVlNlcnZpY2USNAoDUHV0EhUuZmxvd2RiLnYxLlB1dFJlcXVlc3QaFi5mbG93ZGIudjEuUHV0UmVzcG9uc2USNAoDR2V0EhUuZmxvd2RiLnYxLkdldFJlcXVlc3QaFi5mbG93ZGIudjEuR2V0UmVzcG9uc2USQwoIQmF0Y2hHZXQSGi5mbG93ZGIudjEuQmF0Y2hHZXRSZXF1ZXN0GhsuZmxvd2RiLnYxLkJhdGNoR2V0UmVzcG9uc2USPQoGRGVsZXRlEhguZmxvd2RiLnYxLkRlbGV0ZVJlcXVlc3QaGS5mbG93ZGIudjEuRGVsZXRlUmVzcG9uc2USTAoLRGVsZXRlUmFuZ2USHS5mbG93ZGIudjEuRGVsZXRlUmFuZ2VSZXF1ZXN0Gh4uZmxvd2RiLnYxLkRlbGV0ZVJhbmdlUmVzcG9uc2USOQoEU2NhbhIWLmZsb3dkYi52MS5TY2FuUmVxdWVzdBoXLmZsb3dkYi52MS5TY2FuUmVzcG9uc2UwARI6CgVCYXRjaBIXLmZsb3dkYi52MS5CYXRjaFJlcXVlc3QaGC5mbG93ZGIudjEuQmF0Y2hSZXNwb25zZRJBCgZJbmdlc3QSGC5mbG93ZGIudjEuSW5nZXN0UmVxdWVzdBoZLmZsb3dkYi52MS5Jbmdlc3RSZXNwb25zZSgBMAFCoAEKDWNvbS5mbG93ZGIudjFCDkt2U2VydmljZVByb3RvUAFaOmdpdGh1Yi5jb20vZmxvd2RiL2Zsb3dkYi9jbGllbnRzL2dvL2dlbi9mbG93ZGIvdjE7Zmxvd2RidjGiAgNGWFiqAglGbG93ZGIuVjHKAglGbG93ZGJcVjHiAhVGbG93ZGJcVjFcR1BCTWV0YWRhdGHqAgpGbG93ZGI6OlYxYgZwcm90bzM", [file_flowdb_v1_types]);
 
 /**
  * PutRequest writes one version of a key.
@@ -28,7 +28,7 @@ export type PutRequest = Message<"flowdb.v1.PutRequest"> & {
   key: Uint8Array;
 
   /**
-   * The value: 0..max_value_bytes (default 4 MiB) bytes.
+   * The value: 0..max_value_bytes (default 1 MiB) bytes.
    *
    * @generated from field: bytes value = 2;
    */
@@ -37,7 +37,7 @@ export type PutRequest = Message<"flowdb.v1.PutRequest"> & {
   /**
    * Version timestamp, µs since the epoch. Absent: the server's clock.
    *
-   * @generated from field: optional int64 ts = 3 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts = 3;
    */
   ts?: bigint | undefined;
 
@@ -45,14 +45,14 @@ export type PutRequest = Message<"flowdb.v1.PutRequest"> & {
    * Time to live in milliseconds, >= 0. 0 and absent: the server's default
    * TTL (none unless configured). Ignored when expire_at_us is set.
    *
-   * @generated from field: int64 ttl_ms = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 ttl_ms = 4;
    */
   ttlMs: bigint;
 
   /**
    * Absolute expiry, µs since the epoch; 0: not set. Must be in the future.
    *
-   * @generated from field: int64 expire_at_us = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 expire_at_us = 5;
    */
   expireAtUs: bigint;
 
@@ -67,7 +67,7 @@ export type PutRequest = Message<"flowdb.v1.PutRequest"> & {
    * Compare-and-swap on the key's latest live version (its seq). Absent: no
    * condition. 0: the key must have no live version ("if absent").
    *
-   * @generated from field: optional int64 expected_version = 7 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 expected_version = 7;
    */
   expectedVersion?: bigint | undefined;
 
@@ -140,7 +140,7 @@ export type GetRequest = Message<"flowdb.v1.GetRequest"> & {
   /**
    * Exact version timestamp, µs. Absent: the latest live version.
    *
-   * @generated from field: optional int64 ts = 2 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts = 2;
    */
   ts?: bigint | undefined;
 
@@ -183,7 +183,7 @@ export type GetResponse = Message<"flowdb.v1.GetResponse"> & {
    * Remaining time to live in ms, 0 when the record never expires (or was
    * not found).
    *
-   * @generated from field: int64 ttl_remaining_ms = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 ttl_remaining_ms = 3;
    */
   ttlRemainingMs: bigint;
 };
@@ -211,7 +211,7 @@ export type BatchGetRequest = Message<"flowdb.v1.BatchGetRequest"> & {
   /**
    * Exact version timestamp applied to every key, µs. Absent: latest.
    *
-   * @generated from field: optional int64 ts = 2 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts = 2;
    */
   ts?: bigint | undefined;
 
@@ -344,7 +344,7 @@ export type DeleteRequest = Message<"flowdb.v1.DeleteRequest"> & {
   /**
    * Delete only the version with exactly this ts, µs. Absent: all versions.
    *
-   * @generated from field: optional int64 ts = 2 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts = 2;
    */
   ts?: bigint | undefined;
 
@@ -359,7 +359,7 @@ export type DeleteRequest = Message<"flowdb.v1.DeleteRequest"> & {
    * Delete only if the key's latest live version has this seq; ABORTED
    * (CONDITION_FAILED) otherwise. Absent: unconditional. Must not be 0.
    *
-   * @generated from field: optional int64 expected_version = 4 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 expected_version = 4;
    */
   expectedVersion?: bigint | undefined;
 
@@ -473,7 +473,7 @@ export type DeleteRangeResponse = Message<"flowdb.v1.DeleteRangeResponse"> & {
   /**
    * Live records deleted; set only when return_count was true.
    *
-   * @generated from field: int64 deleted = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 deleted = 2;
    */
   deleted: bigint;
 };
@@ -518,14 +518,14 @@ export type ScanRequest = Message<"flowdb.v1.ScanRequest"> & {
   /**
    * Inclusive lower ts bound, µs. Absent: unbounded.
    *
-   * @generated from field: optional int64 ts_from = 4 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts_from = 4;
    */
   tsFrom?: bigint | undefined;
 
   /**
    * Inclusive upper ts bound, µs. Absent: unbounded. Must be >= ts_from.
    *
-   * @generated from field: optional int64 ts_to = 5 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 ts_to = 5;
    */
   tsTo?: bigint | undefined;
 
@@ -540,7 +540,7 @@ export type ScanRequest = Message<"flowdb.v1.ScanRequest"> & {
    * Maximum records to return, >= 0; 0: no limit. When the limit stops the
    * scan early the last response has more=true and a continuation token.
    *
-   * @generated from field: int64 limit = 7 [jstype = JS_NUMBER];
+   * @generated from field: int64 limit = 7;
    */
   limit: bigint;
 
@@ -601,7 +601,7 @@ export type ScanResponse = Message<"flowdb.v1.ScanResponse"> & {
    * Set on the final response only: records matched (count_only) or
    * streamed by this call.
    *
-   * @generated from field: int64 count = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 count = 3;
    */
   count: bigint;
 
@@ -748,7 +748,7 @@ export type Point = Message<"flowdb.v1.Point"> & {
   /**
    * Sample time, µs since the epoch. 0: the server's clock.
    *
-   * @generated from field: int64 ts = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 ts = 2;
    */
   ts: bigint;
 
@@ -762,7 +762,7 @@ export type Point = Message<"flowdb.v1.Point"> & {
   /**
    * Time to live in ms; 0: the server default.
    *
-   * @generated from field: int64 ttl_ms = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 ttl_ms = 4;
    */
   ttlMs: bigint;
 };
@@ -784,7 +784,7 @@ export type IngestRequest = Message<"flowdb.v1.IngestRequest"> & {
    * Client-chosen id echoed in the ack. Should be unique and increasing per
    * stream; the server does not deduplicate.
    *
-   * @generated from field: uint64 batch_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: uint64 batch_id = 1;
    */
   batchId: bigint;
 
@@ -819,7 +819,7 @@ export type IngestResponse = Message<"flowdb.v1.IngestResponse"> & {
   /**
    * The batch_id of the batch acknowledged.
    *
-   * @generated from field: uint64 batch_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: uint64 batch_id = 1;
    */
   batchId: bigint;
 

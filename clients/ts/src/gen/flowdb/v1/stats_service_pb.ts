@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flowdb/v1/stats_service.proto.
  */
 export const file_flowdb_v1_stats_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbG93ZGIvdjEvc3RhdHNfc2VydmljZS5wcm90bxIJZmxvd2RiLnYxIhEKD0dldFN0YXRzUmVxdWVzdCI5ChBHZXRTdGF0c1Jlc3BvbnNlEiUKBXN0YXRzGAEgASgLMhYuZmxvd2RiLnYxLkVuZ2luZVN0YXRzIigKEVdhdGNoU3RhdHNSZXF1ZXN0EhMKC2ludGVydmFsX21zGAEgASgNIlAKEldhdGNoU3RhdHNSZXNwb25zZRIlCgVzdGF0cxgBIAEoCzIWLmZsb3dkYi52MS5FbmdpbmVTdGF0cxITCgd0aW1lX3VzGAIgASgDQgIwAiJXCg5MYXRlbmN5U3VtbWFyeRILCgNwNTAYASABKAESCwoDcDkwGAIgASgBEgsKA3A5ORgDIAEoARILCgNtYXgYBCABKAESEQoFY291bnQYBSABKANCAjACIr0ICgtFbmdpbmVTdGF0cxIhChV0b3RhbF9yZWNvcmRzX3dyaXR0ZW4YASABKANCAjACEh8KE3RvdGFsX2J5dGVzX3dyaXR0ZW4YAiABKANCAjACEh4KEnRvdGFsX3JlY29yZHNfcmVhZBgDIAEoA0ICMAISIQoVdG90YWxfcmVjb3Jkc19leHBpcmVkGAQgASgDQgIwAhIZCg10b3RhbF9mbHVzaGVzGAUgASgDQgIwAhIZCg10b3RhbF9nY19ydW5zGAYgASgDQgIwAhIhChV0b3RhbF9jb21wYWN0aW9uX3J1bnMYByABKANCAjACEiAKFHJlY29yZHNfcHVyZ2VkX2J5X2djGAggASgDQgIwAhIZCg10b3RhbF9iYXRjaGVzGAkgASgDQgIwAhIXCgt0b3RhbF9zeW5jcxgKIAEoA0ICMAISHAoQbWVtdGFibGVfcmVjb3JkcxgLIAEoA0ICMAISGgoObWVtdGFibGVfYnl0ZXMYDCABKANCAjACEiEKFWZyb3plbl9tZW10YWJsZV9jb3VudBgNIAEoA0ICMAISGQoNc3N0YWJsZV9jb3VudBgOIAEoA0ICMAISGQoNc3N0YWJsZV9ieXRlcxgPIAEoA0ICMAISFQoJd2FsX2J5dGVzGBAgASgDQgIwAhIVCgl3YWxfZmlsZXMYESABKANCAjACEh8KE2Jsb2NrX2luZGV4X2VudHJpZXMYEiABKANCAjACEh0KEWJsb2NrX2NhY2hlX2J5dGVzGBMgASgDQgIwAhIcChBibG9ja19jYWNoZV9oaXRzGBQgASgDQgIwAhIeChJibG9ja19jYWNoZV9taXNzZXMYFSABKANCAjACEhwKFGJsb2NrX2NhY2hlX2hpdF9yYXRlGBYgASgBEhkKEWNvbXByZXNzaW9uX3JhdGlvGBcgASgBEhQKCGxhc3Rfc2VxGBggASgDQgIwAhIYCgx3cml0ZV9zdGFsbHMYGSABKANCAjACEh4KEndyaXRlX3N0YWxsX21pY3JvcxgaIAEoA0ICMAISEwoLdXB0aW1lX3NlY3MYGyABKAESHAoQbGFzdF9mbHVzaF9hdF91cxgcIAEoA0ICMAISIQoVbGFzdF9jb21wYWN0aW9uX2F0X3VzGB0gASgDQgIwAhIZCg1sYXN0X2djX2F0X3VzGB4gASgDQgIwAhIwCg13cml0ZV9sYXRlbmN5GB8gASgLMhkuZmxvd2RiLnYxLkxhdGVuY3lTdW1tYXJ5Ei4KC2dldF9sYXRlbmN5GCAgASgLMhkuZmxvd2RiLnYxLkxhdGVuY3lTdW1tYXJ5EjAKDWZsdXNoX2xhdGVuY3kYISABKAsyGS5mbG93ZGIudjEuTGF0ZW5jeVN1bW1hcnkSEQoJcmVhZF9vbmx5GCIgASgIEhgKEGJhY2tncm91bmRfZXJyb3IYIyABKAkyoAEKDFN0YXRzU2VydmljZRJDCghHZXRTdGF0cxIaLmZsb3dkYi52MS5HZXRTdGF0c1JlcXVlc3QaGy5mbG93ZGIudjEuR2V0U3RhdHNSZXNwb25zZRJLCgpXYXRjaFN0YXRzEhwuZmxvd2RiLnYxLldhdGNoU3RhdHNSZXF1ZXN0Gh0uZmxvd2RiLnYxLldhdGNoU3RhdHNSZXNwb25zZTABQqMBCg1jb20uZmxvd2RiLnYxQhFTdGF0c1NlcnZpY2VQcm90b1ABWjpnaXRodWIuY29tL2Zsb3dkYi9mbG93ZGIvY2xpZW50cy9nby9nZW4vZmxvd2RiL3YxO2Zsb3dkYnYxogIDRlhYqgIJRmxvd2RiLlYxygIJRmxvd2RiXFYx4gIVRmxvd2RiXFYxXEdQQk1ldGFkYXRh6gIKRmxvd2RiOjpWMWIGcHJvdG8z");
+  fileDesc("Ch1mbG93ZGIvdjEvc3RhdHNfc2VydmljZS5wcm90bxIJZmxvd2RiLnYxIhEKD0dldFN0YXRzUmVxdWVzdCI5ChBHZXRTdGF0c1Jlc3BvbnNlEiUKBXN0YXRzGAEgASgLMhYuZmxvd2RiLnYxLkVuZ2luZVN0YXRzIigKEVdhdGNoU3RhdHNSZXF1ZXN0EhMKC2ludGVydmFsX21zGAEgASgNIkwKEldhdGNoU3RhdHNSZXNwb25zZRIlCgVzdGF0cxgBIAEoCzIWLmZsb3dkYi52MS5FbmdpbmVTdGF0cxIPCgd0aW1lX3VzGAIgASgDIlMKDkxhdGVuY3lTdW1tYXJ5EgsKA3A1MBgBIAEoARILCgNwOTAYAiABKAESCwoDcDk5GAMgASgBEgsKA21heBgEIAEoARINCgVjb3VudBgFIAEoAyLRBwoLRW5naW5lU3RhdHMSHQoVdG90YWxfcmVjb3Jkc193cml0dGVuGAEgASgDEhsKE3RvdGFsX2J5dGVzX3dyaXR0ZW4YAiABKAMSGgoSdG90YWxfcmVjb3Jkc19yZWFkGAMgASgDEh0KFXRvdGFsX3JlY29yZHNfZXhwaXJlZBgEIAEoAxIVCg10b3RhbF9mbHVzaGVzGAUgASgDEhUKDXRvdGFsX2djX3J1bnMYBiABKAMSHQoVdG90YWxfY29tcGFjdGlvbl9ydW5zGAcgASgDEhwKFHJlY29yZHNfcHVyZ2VkX2J5X2djGAggASgDEhUKDXRvdGFsX2JhdGNoZXMYCSABKAMSEwoLdG90YWxfc3luY3MYCiABKAMSGAoQbWVtdGFibGVfcmVjb3JkcxgLIAEoAxIWCg5tZW10YWJsZV9ieXRlcxgMIAEoAxIdChVmcm96ZW5fbWVtdGFibGVfY291bnQYDSABKAMSFQoNc3N0YWJsZV9jb3VudBgOIAEoAxIVCg1zc3RhYmxlX2J5dGVzGA8gASgDEhEKCXdhbF9ieXRlcxgQIAEoAxIRCgl3YWxfZmlsZXMYESABKAMSGwoTYmxvY2tfaW5kZXhfZW50cmllcxgSIAEoAxIZChFibG9ja19jYWNoZV9ieXRlcxgTIAEoAxIYChBibG9ja19jYWNoZV9oaXRzGBQgASgDEhoKEmJsb2NrX2NhY2hlX21pc3NlcxgVIAEoAxIcChRibG9ja19jYWNoZV9oaXRfcmF0ZRgWIAEoARIZChFjb21wcmVzc2lvbl9yYXRpbxgXIAEoARIQCghsYXN0X3NlcRgYIAEoAxIUCgx3cml0ZV9zdGFsbHMYGSABKAMSGgoSd3JpdGVfc3RhbGxfbWljcm9zGBogASgDEhMKC3VwdGltZV9zZWNzGBsgASgBEhgKEGxhc3RfZmx1c2hfYXRfdXMYHCABKAMSHQoVbGFzdF9jb21wYWN0aW9uX2F0X3VzGB0gASgDEhUKDWxhc3RfZ2NfYXRfdXMYHiABKAMSMAoNd3JpdGVfbGF0ZW5jeRgfIAEoCzIZLmZsb3dkYi52MS5MYXRlbmN5U3VtbWFyeRIuCgtnZXRfbGF0ZW5jeRggIAEoCzIZLmZsb3dkYi52MS5MYXRlbmN5U3VtbWFyeRIwCg1mbHVzaF9sYXRlbmN5GCEgASgLMhkuZmxvd2RiLnYxLkxhdGVuY3lTdW1tYXJ5EhEKCXJlYWRfb25seRgiIAEoCBIYChBiYWNrZ3JvdW5kX2Vycm9yGCMgASgJMqABCgxTdGF0c1NlcnZpY2USQwoIR2V0U3RhdHMSGi5mbG93ZGIudjEuR2V0U3RhdHNSZXF1ZXN0GhsuZmxvd2RiLnYxLkdldFN0YXRzUmVzcG9uc2USSwoKV2F0Y2hTdGF0cxIcLmZsb3dkYi52MS5XYXRjaFN0YXRzUmVxdWVzdBodLmZsb3dkYi52MS5XYXRjaFN0YXRzUmVzcG9uc2UwAUKjAQoNY29tLmZsb3dkYi52MUIRU3RhdHNTZXJ2aWNlUHJvdG9QAVo6Z2l0aHViLmNvbS9mbG93ZGIvZmxvd2RiL2NsaWVudHMvZ28vZ2VuL2Zsb3dkYi92MTtmbG93ZGJ2MaICA0ZYWKoCCUZsb3dkYi5WMcoCCUZsb3dkYlxWMeICFUZsb3dkYlxWMVxHUEJNZXRhZGF0YeoCCkZsb3dkYjo6VjFiBnByb3RvMw");
 
 /**
  * GetStatsRequest has no parameters.
@@ -86,7 +86,7 @@ export type WatchStatsResponse = Message<"flowdb.v1.WatchStatsResponse"> & {
   /**
    * Server time of the snapshot, µs since the epoch.
    *
-   * @generated from field: int64 time_us = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 time_us = 2;
    */
   timeUs: bigint;
 };
@@ -135,7 +135,7 @@ export type LatencySummary = Message<"flowdb.v1.LatencySummary"> & {
   /**
    * Number of observations.
    *
-   * @generated from field: int64 count = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 count = 5;
    */
   count: bigint;
 };
@@ -157,147 +157,147 @@ export type EngineStats = Message<"flowdb.v1.EngineStats"> & {
   /**
    * Records written (puts and deletes).
    *
-   * @generated from field: int64 total_records_written = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_records_written = 1;
    */
   totalRecordsWritten: bigint;
 
   /**
    * Bytes written (keys + values).
    *
-   * @generated from field: int64 total_bytes_written = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_bytes_written = 2;
    */
   totalBytesWritten: bigint;
 
   /**
    * Records returned by reads.
    *
-   * @generated from field: int64 total_records_read = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_records_read = 3;
    */
   totalRecordsRead: bigint;
 
   /**
    * Records dropped because they expired.
    *
-   * @generated from field: int64 total_records_expired = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_records_expired = 4;
    */
   totalRecordsExpired: bigint;
 
   /**
    * Memtable flushes completed.
    *
-   * @generated from field: int64 total_flushes = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_flushes = 5;
    */
   totalFlushes: bigint;
 
   /**
    * Garbage-collection runs.
    *
-   * @generated from field: int64 total_gc_runs = 6 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_gc_runs = 6;
    */
   totalGcRuns: bigint;
 
   /**
    * Compaction runs.
    *
-   * @generated from field: int64 total_compaction_runs = 7 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_compaction_runs = 7;
    */
   totalCompactionRuns: bigint;
 
   /**
    * Records purged by GC.
    *
-   * @generated from field: int64 records_purged_by_gc = 8 [jstype = JS_NUMBER];
+   * @generated from field: int64 records_purged_by_gc = 8;
    */
   recordsPurgedByGc: bigint;
 
   /**
    * Write batches committed.
    *
-   * @generated from field: int64 total_batches = 9 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_batches = 9;
    */
   totalBatches: bigint;
 
   /**
    * WAL fsyncs.
    *
-   * @generated from field: int64 total_syncs = 10 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_syncs = 10;
    */
   totalSyncs: bigint;
 
   /**
    * Records in the active memtable.
    *
-   * @generated from field: int64 memtable_records = 11 [jstype = JS_NUMBER];
+   * @generated from field: int64 memtable_records = 11;
    */
   memtableRecords: bigint;
 
   /**
    * Bytes in the active memtable.
    *
-   * @generated from field: int64 memtable_bytes = 12 [jstype = JS_NUMBER];
+   * @generated from field: int64 memtable_bytes = 12;
    */
   memtableBytes: bigint;
 
   /**
    * Frozen memtables waiting to be flushed.
    *
-   * @generated from field: int64 frozen_memtable_count = 13 [jstype = JS_NUMBER];
+   * @generated from field: int64 frozen_memtable_count = 13;
    */
   frozenMemtableCount: bigint;
 
   /**
    * Live SSTables.
    *
-   * @generated from field: int64 sstable_count = 14 [jstype = JS_NUMBER];
+   * @generated from field: int64 sstable_count = 14;
    */
   sstableCount: bigint;
 
   /**
    * Bytes in live SSTables.
    *
-   * @generated from field: int64 sstable_bytes = 15 [jstype = JS_NUMBER];
+   * @generated from field: int64 sstable_bytes = 15;
    */
   sstableBytes: bigint;
 
   /**
    * Bytes in WAL files.
    *
-   * @generated from field: int64 wal_bytes = 16 [jstype = JS_NUMBER];
+   * @generated from field: int64 wal_bytes = 16;
    */
   walBytes: bigint;
 
   /**
    * WAL files.
    *
-   * @generated from field: int64 wal_files = 17 [jstype = JS_NUMBER];
+   * @generated from field: int64 wal_files = 17;
    */
   walFiles: bigint;
 
   /**
    * Block index entries held in memory.
    *
-   * @generated from field: int64 block_index_entries = 18 [jstype = JS_NUMBER];
+   * @generated from field: int64 block_index_entries = 18;
    */
   blockIndexEntries: bigint;
 
   /**
    * Bytes held in the block cache.
    *
-   * @generated from field: int64 block_cache_bytes = 19 [jstype = JS_NUMBER];
+   * @generated from field: int64 block_cache_bytes = 19;
    */
   blockCacheBytes: bigint;
 
   /**
    * Block cache hits.
    *
-   * @generated from field: int64 block_cache_hits = 20 [jstype = JS_NUMBER];
+   * @generated from field: int64 block_cache_hits = 20;
    */
   blockCacheHits: bigint;
 
   /**
    * Block cache misses.
    *
-   * @generated from field: int64 block_cache_misses = 21 [jstype = JS_NUMBER];
+   * @generated from field: int64 block_cache_misses = 21;
    */
   blockCacheMisses: bigint;
 
@@ -318,21 +318,21 @@ export type EngineStats = Message<"flowdb.v1.EngineStats"> & {
   /**
    * Seq of the last committed entry.
    *
-   * @generated from field: int64 last_seq = 24 [jstype = JS_NUMBER];
+   * @generated from field: int64 last_seq = 24;
    */
   lastSeq: bigint;
 
   /**
    * Write stalls begun.
    *
-   * @generated from field: int64 write_stalls = 25 [jstype = JS_NUMBER];
+   * @generated from field: int64 write_stalls = 25;
    */
   writeStalls: bigint;
 
   /**
    * Total time writers were stalled, µs.
    *
-   * @generated from field: int64 write_stall_micros = 26 [jstype = JS_NUMBER];
+   * @generated from field: int64 write_stall_micros = 26;
    */
   writeStallMicros: bigint;
 
@@ -346,21 +346,21 @@ export type EngineStats = Message<"flowdb.v1.EngineStats"> & {
   /**
    * Last flush end, µs since the epoch; 0: never.
    *
-   * @generated from field: int64 last_flush_at_us = 28 [jstype = JS_NUMBER];
+   * @generated from field: int64 last_flush_at_us = 28;
    */
   lastFlushAtUs: bigint;
 
   /**
    * Last compaction end, µs since the epoch; 0: never.
    *
-   * @generated from field: int64 last_compaction_at_us = 29 [jstype = JS_NUMBER];
+   * @generated from field: int64 last_compaction_at_us = 29;
    */
   lastCompactionAtUs: bigint;
 
   /**
    * Last GC end, µs since the epoch; 0: never.
    *
-   * @generated from field: int64 last_gc_at_us = 30 [jstype = JS_NUMBER];
+   * @generated from field: int64 last_gc_at_us = 30;
    */
   lastGcAtUs: bigint;
 

@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flowdb/v1/types.proto.
  */
 export const file_flowdb_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChVmbG93ZGIvdjEvdHlwZXMucHJvdG8SCWZsb3dkYi52MSJfCgZSZWNvcmQSCwoDa2V5GAEgASgMEg4KAnRzGAIgASgDQgIwAhINCgV2YWx1ZRgDIAEoDBIYCgxleHBpcmVfYXRfdXMYBCABKANCAjACEg8KA3NlcRgFIAEoA0ICMAIiYAoLV3JpdGVIZWFkZXISDwoDc2VxGAEgASgDQgIwAhIVCglmaXJzdF9zZXEYAiABKANCAjACEikKCmR1cmFiaWxpdHkYAyABKA4yFS5mbG93ZGIudjEuRHVyYWJpbGl0eSpYCgpEdXJhYmlsaXR5EhoKFkRVUkFCSUxJVFlfVU5TUEVDSUZJRUQQABIXChNEVVJBQklMSVRZX0JVRkZFUkVEEAESFQoRRFVSQUJJTElUWV9TWU5DRUQQAkKcAQoNY29tLmZsb3dkYi52MUIKVHlwZXNQcm90b1ABWjpnaXRodWIuY29tL2Zsb3dkYi9mbG93ZGIvY2xpZW50cy9nby9nZW4vZmxvd2RiL3YxO2Zsb3dkYnYxogIDRlhYqgIJRmxvd2RiLlYxygIJRmxvd2RiXFYx4gIVRmxvd2RiXFYxXEdQQk1ldGFkYXRh6gIKRmxvd2RiOjpWMWIGcHJvdG8z");
+  fileDesc("ChVmbG93ZGIvdjEvdHlwZXMucHJvdG8SCWZsb3dkYi52MSJTCgZSZWNvcmQSCwoDa2V5GAEgASgMEgoKAnRzGAIgASgDEg0KBXZhbHVlGAMgASgMEhQKDGV4cGlyZV9hdF91cxgEIAEoAxILCgNzZXEYBSABKAMiWAoLV3JpdGVIZWFkZXISCwoDc2VxGAEgASgDEhEKCWZpcnN0X3NlcRgCIAEoAxIpCgpkdXJhYmlsaXR5GAMgASgOMhUuZmxvd2RiLnYxLkR1cmFiaWxpdHkqWAoKRHVyYWJpbGl0eRIaChZEVVJBQklMSVRZX1VOU1BFQ0lGSUVEEAASFwoTRFVSQUJJTElUWV9CVUZGRVJFRBABEhUKEURVUkFCSUxJVFlfU1lOQ0VEEAJCnAEKDWNvbS5mbG93ZGIudjFCClR5cGVzUHJvdG9QAVo6Z2l0aHViLmNvbS9mbG93ZGIvZmxvd2RiL2NsaWVudHMvZ28vZ2VuL2Zsb3dkYi92MTtmbG93ZGJ2MaICA0ZYWKoCCUZsb3dkYi5WMcoCCUZsb3dkYlxWMeICFUZsb3dkYlxWMVxHUEJNZXRhZGF0YeoCCkZsb3dkYjo6VjFiBnByb3RvMw");
 
 /**
  * Record is one stored version of a key.
@@ -28,7 +28,7 @@ export type Record = Message<"flowdb.v1.Record"> & {
   /**
    * Version timestamp, µs since the Unix epoch.
    *
-   * @generated from field: int64 ts = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 ts = 2;
    */
   ts: bigint;
 
@@ -42,7 +42,7 @@ export type Record = Message<"flowdb.v1.Record"> & {
   /**
    * Absolute expiry, µs since the Unix epoch; 0 means the record never expires.
    *
-   * @generated from field: int64 expire_at_us = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 expire_at_us = 4;
    */
   expireAtUs: bigint;
 
@@ -50,7 +50,7 @@ export type Record = Message<"flowdb.v1.Record"> & {
    * Commit sequence number of the write that produced this version; used as
    * the version for compare-and-swap (see PutRequest.expected_version).
    *
-   * @generated from field: int64 seq = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 seq = 5;
    */
   seq: bigint;
 };
@@ -72,14 +72,14 @@ export type WriteHeader = Message<"flowdb.v1.WriteHeader"> & {
    * Seq of the last entry the write committed. Everything with seq <= this
    * value is visible to reads started after the response was received.
    *
-   * @generated from field: int64 seq = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 seq = 1;
    */
   seq: bigint;
 
   /**
    * Seq of the first entry the write committed (== seq for one-entry writes).
    *
-   * @generated from field: int64 first_seq = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 first_seq = 2;
    */
   firstSeq: bigint;
 

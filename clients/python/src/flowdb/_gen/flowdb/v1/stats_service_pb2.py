@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x66lowdb/v1/stats_service.proto\x12\tflowdb.v1\"\x11\n\x0fGetStatsRequest\"@\n\x10GetStatsResponse\x12,\n\x05stats\x18\x01 \x01(\x0b\x32\x16.flowdb.v1.EngineStatsR\x05stats\"4\n\x11WatchStatsRequest\x12\x1f\n\x0binterval_ms\x18\x01 \x01(\rR\nintervalMs\"_\n\x12WatchStatsResponse\x12,\n\x05stats\x18\x01 \x01(\x0b\x32\x16.flowdb.v1.EngineStatsR\x05stats\x12\x1b\n\x07time_us\x18\x02 \x01(\x03\x42\x02\x30\x02R\x06timeUs\"r\n\x0eLatencySummary\x12\x10\n\x03p50\x18\x01 \x01(\x01R\x03p50\x12\x10\n\x03p90\x18\x02 \x01(\x01R\x03p90\x12\x10\n\x03p99\x18\x03 \x01(\x01R\x03p99\x12\x10\n\x03max\x18\x04 \x01(\x01R\x03max\x12\x18\n\x05\x63ount\x18\x05 \x01(\x03\x42\x02\x30\x02R\x05\x63ount\"\xdf\x0c\n\x0b\x45ngineStats\x12\x36\n\x15total_records_written\x18\x01 \x01(\x03\x42\x02\x30\x02R\x13totalRecordsWritten\x12\x32\n\x13total_bytes_written\x18\x02 \x01(\x03\x42\x02\x30\x02R\x11totalBytesWritten\x12\x30\n\x12total_records_read\x18\x03 \x01(\x03\x42\x02\x30\x02R\x10totalRecordsRead\x12\x36\n\x15total_records_expired\x18\x04 \x01(\x03\x42\x02\x30\x02R\x13totalRecordsExpired\x12\'\n\rtotal_flushes\x18\x05 \x01(\x03\x42\x02\x30\x02R\x0ctotalFlushes\x12&\n\rtotal_gc_runs\x18\x06 \x01(\x03\x42\x02\x30\x02R\x0btotalGcRuns\x12\x36\n\x15total_compaction_runs\x18\x07 \x01(\x03\x42\x02\x30\x02R\x13totalCompactionRuns\x12\x33\n\x14records_purged_by_gc\x18\x08 \x01(\x03\x42\x02\x30\x02R\x11recordsPurgedByGc\x12\'\n\rtotal_batches\x18\t \x01(\x03\x42\x02\x30\x02R\x0ctotalBatches\x12#\n\x0btotal_syncs\x18\n \x01(\x03\x42\x02\x30\x02R\ntotalSyncs\x12-\n\x10memtable_records\x18\x0b \x01(\x03\x42\x02\x30\x02R\x0fmemtableRecords\x12)\n\x0ememtable_bytes\x18\x0c \x01(\x03\x42\x02\x30\x02R\rmemtableBytes\x12\x36\n\x15\x66rozen_memtable_count\x18\r \x01(\x03\x42\x02\x30\x02R\x13\x66rozenMemtableCount\x12\'\n\rsstable_count\x18\x0e \x01(\x03\x42\x02\x30\x02R\x0csstableCount\x12\'\n\rsstable_bytes\x18\x0f \x01(\x03\x42\x02\x30\x02R\x0csstableBytes\x12\x1f\n\twal_bytes\x18\x10 \x01(\x03\x42\x02\x30\x02R\x08walBytes\x12\x1f\n\twal_files\x18\x11 \x01(\x03\x42\x02\x30\x02R\x08walFiles\x12\x32\n\x13\x62lock_index_entries\x18\x12 \x01(\x03\x42\x02\x30\x02R\x11\x62lockIndexEntries\x12.\n\x11\x62lock_cache_bytes\x18\x13 \x01(\x03\x42\x02\x30\x02R\x0f\x62lockCacheBytes\x12,\n\x10\x62lock_cache_hits\x18\x14 \x01(\x03\x42\x02\x30\x02R\x0e\x62lockCacheHits\x12\x30\n\x12\x62lock_cache_misses\x18\x15 \x01(\x03\x42\x02\x30\x02R\x10\x62lockCacheMisses\x12/\n\x14\x62lock_cache_hit_rate\x18\x16 \x01(\x01R\x11\x62lockCacheHitRate\x12+\n\x11\x63ompression_ratio\x18\x17 \x01(\x01R\x10\x63ompressionRatio\x12\x1d\n\x08last_seq\x18\x18 \x01(\x03\x42\x02\x30\x02R\x07lastSeq\x12%\n\x0cwrite_stalls\x18\x19 \x01(\x03\x42\x02\x30\x02R\x0bwriteStalls\x12\x30\n\x12write_stall_micros\x18\x1a \x01(\x03\x42\x02\x30\x02R\x10writeStallMicros\x12\x1f\n\x0buptime_secs\x18\x1b \x01(\x01R\nuptimeSecs\x12+\n\x10last_flush_at_us\x18\x1c \x01(\x03\x42\x02\x30\x02R\rlastFlushAtUs\x12\x35\n\x15last_compaction_at_us\x18\x1d \x01(\x03\x42\x02\x30\x02R\x12lastCompactionAtUs\x12%\n\rlast_gc_at_us\x18\x1e \x01(\x03\x42\x02\x30\x02R\nlastGcAtUs\x12>\n\rwrite_latency\x18\x1f \x01(\x0b\x32\x19.flowdb.v1.LatencySummaryR\x0cwriteLatency\x12:\n\x0bget_latency\x18  \x01(\x0b\x32\x19.flowdb.v1.LatencySummaryR\ngetLatency\x12>\n\rflush_latency\x18! \x01(\x0b\x32\x19.flowdb.v1.LatencySummaryR\x0c\x66lushLatency\x12\x1b\n\tread_only\x18\" \x01(\x08R\x08readOnly\x12)\n\x10\x62\x61\x63kground_error\x18# \x01(\tR\x0f\x62\x61\x63kgroundError2\xa0\x01\n\x0cStatsService\x12\x43\n\x08GetStats\x12\x1a.flowdb.v1.GetStatsRequest\x1a\x1b.flowdb.v1.GetStatsResponse\x12K\n\nWatchStats\x12\x1c.flowdb.v1.WatchStatsRequest\x1a\x1d.flowdb.v1.WatchStatsResponse0\x01\x42\xa3\x01\n\rcom.flowdb.v1B\x11StatsServiceProtoP\x01Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\xa2\x02\x03\x46XX\xaa\x02\tFlowdb.V1\xca\x02\tFlowdb\\V1\xe2\x02\x15\x46lowdb\\V1\\GPBMetadata\xea\x02\nFlowdb::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x66lowdb/v1/stats_service.proto\x12\tflowdb.v1\"\x11\n\x0fGetStatsRequest\"@\n\x10GetStatsResponse\x12,\n\x05stats\x18\x01 \x01(\x0b\x32\x16.flowdb.v1.EngineStatsR\x05stats\"4\n\x11WatchStatsRequest\x12\x1f\n\x0binterval_ms\x18\x01 \x01(\rR\nintervalMs\"[\n\x12WatchStatsResponse\x12,\n\x05stats\x18\x01 \x01(\x0b\x32\x16.flowdb.v1.EngineStatsR\x05stats\x12\x17\n\x07time_us\x18\x02 \x01(\x03R\x06timeUs\"n\n\x0eLatencySummary\x12\x10\n\x03p50\x18\x01 \x01(\x01R\x03p50\x12\x10\n\x03p90\x18\x02 \x01(\x01R\x03p90\x12\x10\n\x03p99\x18\x03 \x01(\x01R\x03p99\x12\x10\n\x03max\x18\x04 \x01(\x01R\x03max\x12\x14\n\x05\x63ount\x18\x05 \x01(\x03R\x05\x63ount\"\xf3\x0b\n\x0b\x45ngineStats\x12\x32\n\x15total_records_written\x18\x01 \x01(\x03R\x13totalRecordsWritten\x12.\n\x13total_bytes_written\x18\x02 \x01(\x03R\x11totalBytesWritten\x12,\n\x12total_records_read\x18\x03 \x01(\x03R\x10totalRecordsRead\x12\x32\n\x15total_records_expired\x18\x04 \x01(\x03R\x13totalRecordsExpired\x12#\n\rtotal_flushes\x18\x05 \x01(\x03R\x0ctotalFlushes\x12\"\n\rtotal_gc_runs\x18\x06 \x01(\x03R\x0btotalGcRuns\x12\x32\n\x15total_compaction_runs\x18\x07 \x01(\x03R\x13totalCompactionRuns\x12/\n\x14records_purged_by_gc\x18\x08 \x01(\x03R\x11recordsPurgedByGc\x12#\n\rtotal_batches\x18\t \x01(\x03R\x0ctotalBatches\x12\x1f\n\x0btotal_syncs\x18\n \x01(\x03R\ntotalSyncs\x12)\n\x10memtable_records\x18\x0b \x01(\x03R\x0fmemtableRecords\x12%\n\x0ememtable_bytes\x18\x0c \x01(\x03R\rmemtableBytes\x12\x32\n\x15\x66rozen_memtable_count\x18\r \x01(\x03R\x13\x66rozenMemtableCount\x12#\n\rsstable_count\x18\x0e \x01(\x03R\x0csstableCount\x12#\n\rsstable_bytes\x18\x0f \x01(\x03R\x0csstableBytes\x12\x1b\n\twal_bytes\x18\x10 \x01(\x03R\x08walBytes\x12\x1b\n\twal_files\x18\x11 \x01(\x03R\x08walFiles\x12.\n\x13\x62lock_index_entries\x18\x12 \x01(\x03R\x11\x62lockIndexEntries\x12*\n\x11\x62lock_cache_bytes\x18\x13 \x01(\x03R\x0f\x62lockCacheBytes\x12(\n\x10\x62lock_cache_hits\x18\x14 \x01(\x03R\x0e\x62lockCacheHits\x12,\n\x12\x62lock_cache_misses\x18\x15 \x01(\x03R\x10\x62lockCacheMisses\x12/\n\x14\x62lock_cache_hit_rate\x18\x16 \x01(\x01R\x11\x62lockCacheHitRate\x12+\n\x11\x63ompression_ratio\x18\x17 \x01(\x01R\x10\x63ompressionRatio\x12\x19\n\x08last_seq\x18\x18 \x01(\x03R\x07lastSeq\x12!\n\x0cwrite_stalls\x18\x19 \x01(\x03R\x0bwriteStalls\x12,\n\x12write_stall_micros\x18\x1a \x01(\x03R\x10writeStallMicros\x12\x1f\n\x0buptime_secs\x18\x1b \x01(\x01R\nuptimeSecs\x12\'\n\x10last_flush_at_us\x18\x1c \x01(\x03R\rlastFlushAtUs\x12\x31\n\x15last_compaction_at_us\x18\x1d \x01(\x03R\x12lastCompactionAtUs\x12!\n\rlast_gc_at_us\x18\x1e \x01(\x03R\nlastGcAtUs\x12>\n\rwrite_latency\x18\x1f \x01(\x0b\x32\x19.flowdb.v1.LatencySummaryR\x0cwriteLatency\x12:\n\x0bget_latency\x18  \x01(\x0b\x32\x19.flowdb.v1.LatencySummaryR\ngetLatency\x12>\n\rflush_latency\x18! \x01(\x0b\x32\x19.flowdb.v1.LatencySummaryR\x0c\x66lushLatency\x12\x1b\n\tread_only\x18\" \x01(\x08R\x08readOnly\x12)\n\x10\x62\x61\x63kground_error\x18# \x01(\tR\x0f\x62\x61\x63kgroundError2\xa0\x01\n\x0cStatsService\x12\x43\n\x08GetStats\x12\x1a.flowdb.v1.GetStatsRequest\x1a\x1b.flowdb.v1.GetStatsResponse\x12K\n\nWatchStats\x12\x1c.flowdb.v1.WatchStatsRequest\x1a\x1d.flowdb.v1.WatchStatsResponse0\x01\x42\xa3\x01\n\rcom.flowdb.v1B\x11StatsServiceProtoP\x01Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\xa2\x02\x03\x46XX\xaa\x02\tFlowdb.V1\xca\x02\tFlowdb\\V1\xe2\x02\x15\x46lowdb\\V1\\GPBMetadata\xea\x02\nFlowdb::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flowdb.v1.stats_service_pb2', globals())
@@ -21,64 +21,6 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\rcom.flowdb.v1B\021StatsServiceProtoP\001Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\242\002\003FXX\252\002\tFlowdb.V1\312\002\tFlowdb\\V1\342\002\025Flowdb\\V1\\GPBMetadata\352\002\nFlowdb::V1'
-  _WATCHSTATSRESPONSE.fields_by_name['time_us']._options = None
-  _WATCHSTATSRESPONSE.fields_by_name['time_us']._serialized_options = b'0\002'
-  _LATENCYSUMMARY.fields_by_name['count']._options = None
-  _LATENCYSUMMARY.fields_by_name['count']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_records_written']._options = None
-  _ENGINESTATS.fields_by_name['total_records_written']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_bytes_written']._options = None
-  _ENGINESTATS.fields_by_name['total_bytes_written']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_records_read']._options = None
-  _ENGINESTATS.fields_by_name['total_records_read']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_records_expired']._options = None
-  _ENGINESTATS.fields_by_name['total_records_expired']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_flushes']._options = None
-  _ENGINESTATS.fields_by_name['total_flushes']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_gc_runs']._options = None
-  _ENGINESTATS.fields_by_name['total_gc_runs']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_compaction_runs']._options = None
-  _ENGINESTATS.fields_by_name['total_compaction_runs']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['records_purged_by_gc']._options = None
-  _ENGINESTATS.fields_by_name['records_purged_by_gc']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_batches']._options = None
-  _ENGINESTATS.fields_by_name['total_batches']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['total_syncs']._options = None
-  _ENGINESTATS.fields_by_name['total_syncs']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['memtable_records']._options = None
-  _ENGINESTATS.fields_by_name['memtable_records']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['memtable_bytes']._options = None
-  _ENGINESTATS.fields_by_name['memtable_bytes']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['frozen_memtable_count']._options = None
-  _ENGINESTATS.fields_by_name['frozen_memtable_count']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['sstable_count']._options = None
-  _ENGINESTATS.fields_by_name['sstable_count']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['sstable_bytes']._options = None
-  _ENGINESTATS.fields_by_name['sstable_bytes']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['wal_bytes']._options = None
-  _ENGINESTATS.fields_by_name['wal_bytes']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['wal_files']._options = None
-  _ENGINESTATS.fields_by_name['wal_files']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['block_index_entries']._options = None
-  _ENGINESTATS.fields_by_name['block_index_entries']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['block_cache_bytes']._options = None
-  _ENGINESTATS.fields_by_name['block_cache_bytes']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['block_cache_hits']._options = None
-  _ENGINESTATS.fields_by_name['block_cache_hits']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['block_cache_misses']._options = None
-  _ENGINESTATS.fields_by_name['block_cache_misses']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['last_seq']._options = None
-  _ENGINESTATS.fields_by_name['last_seq']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['write_stalls']._options = None
-  _ENGINESTATS.fields_by_name['write_stalls']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['write_stall_micros']._options = None
-  _ENGINESTATS.fields_by_name['write_stall_micros']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['last_flush_at_us']._options = None
-  _ENGINESTATS.fields_by_name['last_flush_at_us']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['last_compaction_at_us']._options = None
-  _ENGINESTATS.fields_by_name['last_compaction_at_us']._serialized_options = b'0\002'
-  _ENGINESTATS.fields_by_name['last_gc_at_us']._options = None
-  _ENGINESTATS.fields_by_name['last_gc_at_us']._serialized_options = b'0\002'
   _GETSTATSREQUEST._serialized_start=44
   _GETSTATSREQUEST._serialized_end=61
   _GETSTATSRESPONSE._serialized_start=63
@@ -86,11 +28,11 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WATCHSTATSREQUEST._serialized_start=129
   _WATCHSTATSREQUEST._serialized_end=181
   _WATCHSTATSRESPONSE._serialized_start=183
-  _WATCHSTATSRESPONSE._serialized_end=278
-  _LATENCYSUMMARY._serialized_start=280
-  _LATENCYSUMMARY._serialized_end=394
-  _ENGINESTATS._serialized_start=397
-  _ENGINESTATS._serialized_end=2028
-  _STATSSERVICE._serialized_start=2031
-  _STATSSERVICE._serialized_end=2191
+  _WATCHSTATSRESPONSE._serialized_end=274
+  _LATENCYSUMMARY._serialized_start=276
+  _LATENCYSUMMARY._serialized_end=386
+  _ENGINESTATS._serialized_start=389
+  _ENGINESTATS._serialized_end=1912
+  _STATSSERVICE._serialized_start=1915
+  _STATSSERVICE._serialized_end=2075
 # @@protoc_insertion_point(module_scope)

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66lowdb/v1/types.proto\x12\tflowdb.v1\"\x80\x01\n\x06Record\x12\x10\n\x03key\x18\x01 \x01(\x0cR\x03key\x12\x12\n\x02ts\x18\x02 \x01(\x03\x42\x02\x30\x02R\x02ts\x12\x14\n\x05value\x18\x03 \x01(\x0cR\x05value\x12$\n\x0c\x65xpire_at_us\x18\x04 \x01(\x03\x42\x02\x30\x02R\nexpireAtUs\x12\x14\n\x03seq\x18\x05 \x01(\x03\x42\x02\x30\x02R\x03seq\"{\n\x0bWriteHeader\x12\x14\n\x03seq\x18\x01 \x01(\x03\x42\x02\x30\x02R\x03seq\x12\x1f\n\tfirst_seq\x18\x02 \x01(\x03\x42\x02\x30\x02R\x08\x66irstSeq\x12\x35\n\ndurability\x18\x03 \x01(\x0e\x32\x15.flowdb.v1.DurabilityR\ndurability*X\n\nDurability\x12\x1a\n\x16\x44URABILITY_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44URABILITY_BUFFERED\x10\x01\x12\x15\n\x11\x44URABILITY_SYNCED\x10\x02\x42\x9c\x01\n\rcom.flowdb.v1B\nTypesProtoP\x01Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\xa2\x02\x03\x46XX\xaa\x02\tFlowdb.V1\xca\x02\tFlowdb\\V1\xe2\x02\x15\x46lowdb\\V1\\GPBMetadata\xea\x02\nFlowdb::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66lowdb/v1/types.proto\x12\tflowdb.v1\"t\n\x06Record\x12\x10\n\x03key\x18\x01 \x01(\x0cR\x03key\x12\x0e\n\x02ts\x18\x02 \x01(\x03R\x02ts\x12\x14\n\x05value\x18\x03 \x01(\x0cR\x05value\x12 \n\x0c\x65xpire_at_us\x18\x04 \x01(\x03R\nexpireAtUs\x12\x10\n\x03seq\x18\x05 \x01(\x03R\x03seq\"s\n\x0bWriteHeader\x12\x10\n\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1b\n\tfirst_seq\x18\x02 \x01(\x03R\x08\x66irstSeq\x12\x35\n\ndurability\x18\x03 \x01(\x0e\x32\x15.flowdb.v1.DurabilityR\ndurability*X\n\nDurability\x12\x1a\n\x16\x44URABILITY_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44URABILITY_BUFFERED\x10\x01\x12\x15\n\x11\x44URABILITY_SYNCED\x10\x02\x42\x9c\x01\n\rcom.flowdb.v1B\nTypesProtoP\x01Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\xa2\x02\x03\x46XX\xaa\x02\tFlowdb.V1\xca\x02\tFlowdb\\V1\xe2\x02\x15\x46lowdb\\V1\\GPBMetadata\xea\x02\nFlowdb::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flowdb.v1.types_pb2', globals())
@@ -21,20 +21,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\rcom.flowdb.v1B\nTypesProtoP\001Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\242\002\003FXX\252\002\tFlowdb.V1\312\002\tFlowdb\\V1\342\002\025Flowdb\\V1\\GPBMetadata\352\002\nFlowdb::V1'
-  _RECORD.fields_by_name['ts']._options = None
-  _RECORD.fields_by_name['ts']._serialized_options = b'0\002'
-  _RECORD.fields_by_name['expire_at_us']._options = None
-  _RECORD.fields_by_name['expire_at_us']._serialized_options = b'0\002'
-  _RECORD.fields_by_name['seq']._options = None
-  _RECORD.fields_by_name['seq']._serialized_options = b'0\002'
-  _WRITEHEADER.fields_by_name['seq']._options = None
-  _WRITEHEADER.fields_by_name['seq']._serialized_options = b'0\002'
-  _WRITEHEADER.fields_by_name['first_seq']._options = None
-  _WRITEHEADER.fields_by_name['first_seq']._serialized_options = b'0\002'
-  _DURABILITY._serialized_start=292
-  _DURABILITY._serialized_end=380
-  _RECORD._serialized_start=37
-  _RECORD._serialized_end=165
-  _WRITEHEADER._serialized_start=167
-  _WRITEHEADER._serialized_end=290
+  _DURABILITY._serialized_start=271
+  _DURABILITY._serialized_end=359
+  _RECORD._serialized_start=36
+  _RECORD._serialized_end=152
+  _WRITEHEADER._serialized_start=154
+  _WRITEHEADER._serialized_end=269
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,272 @@
+/**
+ * The sidecar: one listener per address serving Connect, gRPC and gRPC-Web
+ * over h2c and HTTP/1.1 (the HTTP/2 preface is sniffed on each connection),
+ * plus /metrics, /healthz and /readyz over plain HTTP. Optional TLS (ALPN h2 +
+ * http/1.1). Graceful drain on close().
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import type { ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { openEngine, type KV } from '@flowdb/engine';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { Deps } from './deps.ts';
+import { kvService } from './kv.ts';
+import { statsService } from './stats.ts';
+import { eventsService } from './events.ts';
+import { HealthState, healthService } from './health.ts';
+import { Reflector, reflectionV1, reflectionV1alpha } from './reflection.ts';
+import { Metrics } from './metrics.ts';
+import { interceptors, tokenMatches, type CallTracker } from './interceptors.ts';
+import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
+import { StatsService } from './gen/flowdb/v1/stats_service_pb.ts';
+import { EventsService } from './gen/flowdb/v1/events_service_pb.ts';
+import { Health, HealthCheckResponse_ServingStatus } from './gen/grpc/health/v1/health_pb.ts';
+import { ServerReflection as ReflectionV1 } from './gen/grpc/reflection/v1/reflection_pb.ts';
+import { ServerReflection as ReflectionV1alpha } from './gen/grpc/reflection/v1alpha/reflection_pb.ts';
+
+export const API_SERVICES = [KVService, StatsService, EventsService];
+
+/** Registers every service on a router (also used by socket-free tests). */
+export function routes(deps: Deps, health: HealthState, reflector: Reflector) {
+  return (router: ConnectRouter) => {
+    router.service(KVService, kvService(deps));
+    router.service(StatsService, statsService(deps));
+    router.service(EventsService, eventsService(deps));
+    router.service(Health, healthService(health));
+    router.service(ReflectionV1, reflectionV1(reflector));
+    router.service(ReflectionV1alpha, reflectionV1alpha(reflector));
+  };
+}
+
+export function createReflector(): Reflector {
+  return new Reflector([...API_SERVICES, Health, ReflectionV1, ReflectionV1alpha]);
+}
+
+export interface RunningServer {
+  /** Where it listens: "127.0.0.1:50051", "[::1]:4000", "unix:/path". */
+  addresses: string[];
+  deps: Deps;
+  health: HealthState;
+  /** Graceful shutdown; resolves when everything is closed (bounded by shutdownTimeoutMs). */
+  close(): Promise<void>;
+}
+
+function parseAddress(a: string): net.ListenOptions {
+  if (a.startsWith('unix:')) return { path: a.slice(5).replace(/^\/\/(?=\/)/, '') };
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(a);
+  if (!m) throw new Error(`bad listen address "${a}" (want host:port, [v6]:port or unix:/path)`);
+  return { host: m[1] ?? (m[2] === '' ? '127.0.0.1' : m[2]), port: Number(m[3]) };
+}
+
+export async function startServer(config: Config, opts: { engine?: KV; log?: Logger } = {}): Promise<RunningServer> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const engine =
+    opts.engine ??
+    (await openEngine(config.dataDir, { sync: config.sync, ...(config.memtableBytes === undefined ? {} : { memtableBytes: config.memtableBytes }) }));
+  const deps = new Deps(engine, config, log);
+  const health = new HealthState(API_SERVICES.map((s) => s.typeName));
+  const reflector = createReflector();
+  const metrics = new Metrics();
+  const tracker: CallTracker = { unary: 0, streams: 0, onIdle: new Set() };
+
+  const adapter = connectNodeAdapter({
+    routes: routes(deps, health, reflector),
+    readMaxBytes: config.maxRecvBytes,
+    writeMaxBytes: config.maxSendBytes,
+    ...(config.maxTimeoutMs > 0 ? { maxTimeoutMs: config.maxTimeoutMs } : {}),
+    interceptors: interceptors({ token: config.token, draining: () => deps.draining, metrics, tracker, log }),
+  });
+
+  const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz' || path === '/livez' || path === '/metrics')) {
+      let status = 200;
+      let body: string;
+      let type = 'text/plain; charset=utf-8';
+      if (path === '/metrics') {
+        if (config.token !== undefined && !tokenMatches(req.headers['authorization'] as string | undefined, config.token)) {
+          status = 401;
+          body = 'unauthorized\n';
+        } else {
+          type = 'text/plain; version=0.0.4; charset=utf-8';
+          let stats;
+          try {
+            stats = engine.stats();
+          } catch {
+            stats = undefined;
+          }
+          body = metrics.render(stats, {
+            flowdb_server_inflight_unary: tracker.unary,
+            flowdb_server_open_streams: tracker.streams,
+            flowdb_server_serving: health.serving ? 1 : 0,
+          });
+        }
+      } else if (path === '/readyz') {
+        status = health.serving ? 200 : 503;
+        body = health.serving ? 'ok\n' : 'draining\n';
+      } else {
+        body = 'ok\n';
+      }
+      metrics.httpRequest(path, status);
+      const r = res as http.ServerResponse;
+      r.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+      r.end(body);
+      return;
+    }
+    adapter(req as http.IncomingMessage, res as http.ServerResponse);
+  };
+
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const h2opts: http2.ServerOptions = {
+    settings: { maxConcurrentStreams: config.maxConcurrentStreams },
+    maxSessionMemory: 64,
+  };
+  const onSession = (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    let timer: NodeJS.Timeout | undefined;
+    if (config.keepaliveMs > 0) {
+      timer = setInterval(() => {
+        if (session.destroyed || session.closed) return clearInterval(timer);
+        let answered = false;
+        const dead = setTimeout(() => {
+          if (!answered && !session.destroyed) session.destroy();
+        }, config.keepaliveTimeoutMs);
+        dead.unref();
+        try {
+          session.ping((err) => {
+            answered = true;
+            clearTimeout(dead);
+            if (err && !session.destroyed) session.destroy();
+          });
+        } catch {
+          // ERR_HTTP2_INVALID_SESSION and friends: the session is gone.
+          clearTimeout(dead);
+          clearInterval(timer);
+        }
+      }, config.keepaliveMs);
+      timer.unref();
+    }
+    session.on('error', (e) => log.debug('http2 session error', { error: e }));
+    session.once('close', () => {
+      clearInterval(timer);
+      sessions.delete(session);
+    });
+  };
+
+  const h1 = http.createServer(handler);
+  const h1Sockets = new Set<net.Socket>();
+  const h2 = http2.createServer(h2opts, handler);
+  h2.on('session', onSession);
+  const tls =
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? http2.createSecureServer({ ...h2opts, allowHTTP1: true, cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }, handler)
+      : undefined;
+  tls?.on('session', onSession);
+
+  /** Hands a connection to the HTTP/2 or HTTP/1.1 server by sniffing the client preface. */
+  const sniff = (socket: net.Socket) => {
+    socket.on('error', () => socket.destroy());
+    const chunks: Buffer[] = [];
+    const onReadable = () => {
+      let c: Buffer | null;
+      while ((c = socket.read() as Buffer | null) !== null) chunks.push(c);
+      const head = Buffer.concat(chunks);
+      if (head.length < 3 && !socket.readableEnded) return;
+      socket.off('readable', onReadable);
+      socket.unshift(head);
+      if (head.subarray(0, 3).toString('latin1') === 'PRI') h2.emit('connection', socket);
+      else {
+        h1Sockets.add(socket);
+        socket.once('close', () => h1Sockets.delete(socket));
+        h1.emit('connection', socket);
+      }
+    };
+    socket.on('readable', onReadable);
+    socket.resume();
+  };
+
+  const listeners: net.Server[] = [];
+  const addresses: string[] = [];
+  try {
+    for (const a of config.listen) {
+      const lo = parseAddress(a);
+      if (lo.path !== undefined && fs.existsSync(lo.path)) fs.rmSync(lo.path); // stale socket
+      const srv: net.Server = tls ?? net.createServer({ pauseOnConnect: true }, sniff);
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(lo, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      if (lo.path !== undefined) {
+        fs.chmodSync(lo.path, 0o660);
+        addresses.push(`unix:${lo.path}`);
+      } else {
+        const ad = srv.address() as net.AddressInfo;
+        addresses.push(ad.family === 'IPv6' ? `[${ad.address}]:${ad.port}` : `${ad.address}:${ad.port}`);
+      }
+      listeners.push(srv);
+      if (tls !== undefined) break; // one TLS server: listen once
+    }
+  } catch (e) {
+    for (const l of listeners) l.close();
+    if (opts.engine === undefined) await engine.close();
+    throw e;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    const t0 = Date.now();
+    const deadline = t0 + config.shutdownTimeoutMs;
+    log.info('shutting down', { unary: tracker.unary, streams: tracker.streams });
+    // 1. NOT_SERVING; new calls are refused (interceptor); streams end (drain signal).
+    health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
+    deps.drain.abort();
+    // 2. Stop accepting connections.
+    for (const l of listeners) l.close();
+    // 3. Let in-flight unary calls finish (bounded).
+    if (tracker.unary > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        const f = () => {
+          clearTimeout(t);
+          tracker.onIdle.delete(f);
+          resolve();
+        };
+        tracker.onIdle.add(f);
+      });
+    }
+    // 4. GOAWAY every HTTP/2 session; close idle HTTP/1.1 connections.
+    for (const s of sessions) {
+      try {
+        s.close();
+      } catch {
+        // already gone
+      }
+    }
+    h1.closeIdleConnections();
+    const waitFor = async (cond: () => boolean) => {
+      while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitFor(() => sessions.size === 0 && tracker.streams === 0 && h1Sockets.size === 0);
+    for (const s of sessions) s.destroy();
+    for (const s of h1Sockets) s.destroy();
+    // 5. Sync the WAL and close the engine.
+    if (opts.engine === undefined) {
+      try {
+        await engine.syncWal();
+      } catch (e) {
+        log.warn('final WAL sync failed', { error: e });
+      }
+      await engine.close();
+    }
+    log.info('shut down', { ms: Date.now() - t0 });
+  })());
+
+  return { addresses, deps, health, close };
+}
