@@ -1,9 +1,10 @@
 /**
  * NodeFS: the FS seam over node:fs/promises. The ONLY engine file importing node:fs.
  * OS errors pass through with their errno `code`; short reads throw code 'EOF'.
- * lock(): a lock file holding {pid, startedAt}, created exclusively ('wx'); a lock left
- * by a dead process is taken over by moving it aside, checking it is still the stale one,
- * and only then deleting it (so two racers never both win).
+ * lock(): a lock file holding {pid, startedAt}, created exclusively ('wx'). A lock left by
+ * a dead process is removed by whoever exclusively creates a takeover file named after
+ * that exact file instance and then re-checks it; all racers then retry the 'wx' create,
+ * so exactly one wins.
  */
 import { constants, type FileHandle, open, readFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -225,73 +226,95 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Who holds a lock file: 'live', 'stale', or 'gone' (vanished while we looked). */
-async function inspect(path: string): Promise<{ state: 'live' | 'stale' | 'gone'; text: string; ino: number; mtimeMs: number }> {
-  let st;
+/** One instance of a lock file: same ino, mtime and content means the same file. */
+interface Seen {
+  live: boolean;
+  ino: number;
+  mtimeMs: number;
+  text: string;
+}
+
+/** Reads a lock (or takeover) file and judges its owner; undefined if it is gone. */
+async function inspect(path: string): Promise<Seen | undefined> {
+  let fh: FileHandle;
   try {
-    st = await stat(path);
+    fh = await open(path, 'r');
   } catch (e) {
-    if (errCode(e) === 'ENOENT') return { state: 'gone', text: '', ino: 0, mtimeMs: 0 };
+    if (errCode(e) === 'ENOENT') return undefined;
     throw e;
   }
-  const text = await readText(path);
-  if (text === undefined) return { state: 'gone', text: '', ino: 0, mtimeMs: 0 };
-  let pid: number | undefined;
   try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v === 'object' && v !== null && 'pid' in v && typeof v.pid === 'number') pid = v.pid;
-  } catch {
-    pid = undefined;
+    const st = await fh.stat();
+    const text = await fh.readFile('utf8');
+    let pid: number | undefined;
+    try {
+      const v: unknown = JSON.parse(text);
+      if (typeof v === 'object' && v !== null && 'pid' in v && typeof v.pid === 'number') pid = v.pid;
+    } catch {
+      pid = undefined;
+    }
+    // Unparseable: mid-write if young, else left by a writer that died. Our own pid (not in
+    // #held) can only be a previous process that had the same pid.
+    const live = pid === undefined ? Date.now() - st.mtimeMs < UNWRITTEN_LOCK_GRACE_MS : pid !== process.pid && isAlive(pid);
+    return { live, ino: st.ino, mtimeMs: st.mtimeMs, text };
+  } finally {
+    await fh.close();
   }
-  let state: 'live' | 'stale';
-  if (pid === undefined) state = Date.now() - st.mtimeMs < UNWRITTEN_LOCK_GRACE_MS ? 'live' : 'stale';
-  else state = pid !== process.pid && isAlive(pid) ? 'live' : 'stale'; // our pid, not in #held: a previous life
-  return { state, text, ino: st.ino, mtimeMs: st.mtimeMs };
+}
+
+/** Exclusively creates `path` holding `content`; false if it exists. */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'wx', 0o600);
+  } catch (e) {
+    if (errCode(e) === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    await fh.writeFile(content);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  return true;
 }
 
 /** Creates the lock file exclusively, taking over a stale one. Returns the content written. */
 async function acquireLockFile(path: string): Promise<string> {
   const content = JSON.stringify({ pid: process.pid, startedAt: Date.now() });
   for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      try {
-        await fh.writeFile(content);
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      return content;
-    } catch (e) {
-      if (errCode(e) !== 'EEXIST') throw e;
-    }
+    if (await createExclusive(path, content)) return content;
     const seen = await inspect(path);
-    if (seen.state === 'live') throw fsError('ELOCKED', `lock held by another process: ${path}`);
-    if (seen.state === 'stale') await takeOver(path, seen);
+    if (seen?.live === true) throw fsError('ELOCKED', `lock held by another process: ${path}`);
+    if (seen !== undefined && !(await removeIfStill(path, seen, content))) {
+      await new Promise((r) => setTimeout(r, 5 * (attempt + 1))); // another taker is at work
+    }
   }
   throw fsError('ELOCKED', `lock contended: ${path}`);
 }
 
-/** Moves the stale file aside; if what we moved is not the stale file we saw, puts it back. */
-async function takeOver(path: string, seen: { text: string; ino: number; mtimeMs: number }): Promise<void> {
-  const aside = `${path}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+/**
+ * Removes the stale file `path` only if it is still the instance `seen`, under a takeover
+ * file named after that instance (so exactly one taker may remove it). A takeover file left
+ * by a dead taker is itself stale and is removed the same way. False if another taker is busy.
+ */
+async function removeIfStill(path: string, seen: Seen, content: string): Promise<boolean> {
+  const guard = `${path}.takeover-${seen.ino}-${Math.round(seen.mtimeMs * 1000)}`;
+  if (!(await createExclusive(guard, content))) {
+    const g = await inspect(guard);
+    if (g === undefined) return true; // the taker just finished
+    if (g.live) return false;
+    await removeIfStill(guard, g, content);
+    return true;
+  }
   try {
-    await rename(path, aside);
-  } catch (e) {
-    if (errCode(e) === 'ENOENT') return; // someone else moved it; retry the create
-    throw e;
+    const now = await inspect(path);
+    if (now !== undefined && now.ino === seen.ino && now.mtimeMs === seen.mtimeMs && now.text === seen.text) {
+      await unlink(path);
+    }
+  } finally {
+    await unlink(guard);
   }
-  const st = await stat(aside);
-  const text = await readText(aside);
-  if (text === seen.text && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs) {
-    await unlink(aside);
-    return;
-  }
-  // We moved a fresh lock another taker just wrote: put it back and retry (we will see it live).
-  try {
-    await rename(aside, path);
-  } catch (e) {
-    await unlink(aside).catch(() => undefined);
-    throw e;
-  }
+  return true;
 }
