@@ -225,13 +225,8 @@ export class Engine implements KV {
     const synced = this.#opts.sync.mode === 'always';
     if (synced) {
       try {
-        await this.#wal.sync();
-        this.#walDirty = false;
-        this.#s.syncs++;
-      } catch (e) {
-        // NB: after a failed fsync the page cache state is unknown; never retry it.
-        const err = ioError('wal sync', e);
-        this.#setBgError(err);
+        await this.#syncLocked();
+      } catch (err) {
         for (const w of group) w.reject(err);
         return;
       }
@@ -316,30 +311,29 @@ export class Engine implements KV {
   async #intervalSync(): Promise<void> {
     if (!this.#walDirty || this.#bgError !== undefined || this.#state !== 'open') return;
     await this.#walMutex.run(async () => {
-      if (!this.#walDirty) return;
-      try {
-        this.#walDirty = false;
-        await this.#wal.sync();
-        this.#s.syncs++;
-      } catch (e) {
-        this.#setBgError(ioError('wal sync', e));
-      }
+      if (this.#walDirty) await this.#syncLocked().catch(() => undefined);
     });
   }
 
   async syncWal(): Promise<void> {
     this.#checkOpen();
-    await this.#walMutex.run(async () => {
-      try {
-        await this.#wal.sync();
-        this.#walDirty = false;
-        this.#s.syncs++;
-      } catch (e) {
-        const err = ioError('wal sync', e);
-        this.#setBgError(err);
-        throw err;
-      }
-    });
+    await this.#walMutex.run(() => this.#syncLocked());
+  }
+
+  /**
+   * fsyncs the WAL. Caller holds #walMutex. NB: after a failed fsync the page cache state is
+   * unknown and a retry could falsely succeed, so a failure makes the engine read-only.
+   */
+  async #syncLocked(): Promise<void> {
+    try {
+      await this.#wal.sync();
+      this.#walDirty = false;
+      this.#s.syncs++;
+    } catch (e) {
+      const err = ioError('wal sync', e);
+      this.#setBgError(err);
+      throw err;
+    }
   }
 
   // ---- flush -----------------------------------------------------------------------------
