@@ -71,6 +71,19 @@ for (const s of subjects) {
       assert.deepEqual(await fs.stat(p), { size: 11, isDirectory: false });
     });
 
+    test('an append after truncate(path) of an open file lands at the new end (WAL rollback)', async () => {
+      const { fs, dir } = await s.make();
+      const p = joinPath(dir, 'wal');
+      const w = await fs.create(p);
+      await w.append(enc('good-'));
+      await w.append(enc('torn'));
+      await fs.truncate(p, 5);
+      await w.append(enc('next'));
+      await w.sync();
+      await w.close();
+      assert.equal(dec(await fs.readFile(p)), 'good-next');
+    });
+
     test('create truncates an existing file; openAppend continues at the end', async () => {
       const { fs, dir } = await s.make();
       const p = joinPath(dir, 'a');

@@ -115,7 +115,8 @@ export class NodeFS implements FS {
   static readonly #held = new Set<string>();
 
   async create(path: string): Promise<WritableFile> {
-    const fh = await open(path, 'w');
+    // NB: O_APPEND, so an append after truncate(path) lands at the new end, not at a stale offset.
+    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o644);
     return new NodeWritable(fh, 0, path);
   }
 
