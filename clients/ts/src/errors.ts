@@ -1,0 +1,59 @@
+/** FlowClientError: a ConnectError decoded into code + ErrorInfo reason + retry delay. */
+import { Code, ConnectError } from '@connectrpc/connect';
+import { ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.ts';
+
+export class FlowClientError extends Error {
+  /** gRPC status code (Connect's Code enum: Code.NotFound === 5, ...). */
+  readonly code: Code;
+  /** ErrorReason name from flowdb.v1 (e.g. "ERROR_REASON_CONDITION_FAILED"); "" when the server sent none. */
+  readonly reason: string;
+  /** ErrorInfo metadata (e.g. actual_version, oldest_seq, limit, field). */
+  readonly metadata: { readonly [k: string]: string };
+  /** RetryInfo delay in ms, when the server suggested one. */
+  readonly retryDelayMs: number | undefined;
+
+  constructor(code: Code, reason: string, message: string, metadata: { [k: string]: string } = {}, retryDelayMs?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'FlowClientError';
+    this.code = code;
+    this.reason = reason;
+    this.metadata = metadata;
+    this.retryDelayMs = retryDelayMs;
+  }
+
+  /** Name of the code, e.g. "ResourceExhausted". */
+  get codeName(): string {
+    return Code[this.code] ?? String(this.code);
+  }
+
+  /** Whether a retry may succeed (UNAVAILABLE, or RESOURCE_EXHAUSTED with RetryInfo, ABORTED). */
+  get retryable(): boolean {
+    return this.code === Code.Unavailable || this.code === Code.Aborted || (this.code === Code.ResourceExhausted && this.retryDelayMs !== undefined);
+  }
+
+  static from(err: unknown): FlowClientError {
+    if (err instanceof FlowClientError) return err;
+    const ce = ConnectError.from(err);
+    const info = ce.findDetails(ErrorInfoSchema)[0];
+    const retry = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
+    const retryMs = retry === undefined ? undefined : Number(retry.seconds) * 1000 + Math.round(retry.nanos / 1e6);
+    return new FlowClientError(ce.code, info?.reason ?? '', ce.rawMessage, { ...(info?.metadata ?? {}) }, retryMs, ce);
+  }
+}
+
+/** Runs fn and rethrows any failure as a FlowClientError. */
+export async function wrap<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw FlowClientError.from(e);
+  }
+}
+
+export async function* wrapStream<T>(it: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* it;
+  } catch (e) {
+    throw FlowClientError.from(e);
+  }
+}
