@@ -145,16 +145,59 @@ function freshDir(system: string, what: string): string {
   return mkdtempSync(join(tmpRoot, `flowdb-bench-${what}-${system}-`));
 }
 
+// The data set and the random orders, identical for every system.
+const recs = sequentialDataSet(SENSORS, STEPS);
+const N = recs.length;
+const rnd = prng(42);
+const getOrder = new Uint32Array(GETS);
+for (let i = 0; i < GETS; i++) getOrder[i] = Math.floor(rnd() * N);
+const scanSensors = Array.from({ length: SCANS }, () => Math.floor(rnd() * SENSORS));
+const scanPrefixes = scanSensors.map((s) => Buffer.from(prefixString(s), 'latin1'));
+
+const AFTER_FLUSH = ' [after flush()]';
+
+async function readPhases(open: Map<SystemName, { store: Store; dir: string }>, only: SystemName[], suffix: string): Promise<void> {
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const sys of rotated(rep).filter((x) => only.includes(x))) {
+      const { store } = open.get(sys)!;
+      for (const g of store.getters) {
+        const { rate, hits } = await runGets(g, recs, getOrder);
+        record('get', sys, g.label + suffix, 'get/s', rate, `${hits}/${GETS} hits`);
+        log(`get${suffix} rep ${rep} ${sys} ${g.label}: ${Math.round(rate)}/s (${hits} hits)`);
+      }
+    }
+  }
+
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const sys of rotated(rep).filter((x) => only.includes(x))) {
+      const { store } = open.get(sys)!;
+      let total = 0;
+      const s = await timeIt(async () => {
+        for (const p of scanPrefixes) total += await store.prefixScan(p);
+      });
+      record('prefix', sys, `prefix scans (${STEPS} rec each)${suffix}`, 'scan/s', SCANS / s, `${total}/${SCANS * STEPS} records`, {
+        'rec/s': total / s,
+      });
+      log(`prefix${suffix} rep ${rep} ${sys}: ${Math.round(SCANS / s)} scans/s (${total} records)`);
+    }
+  }
+
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const sys of rotated(rep).filter((x) => only.includes(x))) {
+      const { store } = open.get(sys)!;
+      let n = 0;
+      const s = await timeIt(async () => {
+        n = await store.fullScan();
+      });
+      record('full', sys, `full scan${suffix}`, 'rec/s', n / s, `${n}/${N} records`);
+      log(`full${suffix} rep ${rep} ${sys}: ${Math.round(n / s)} rec/s (${n} records)`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   log(`systems: ${systems.join(', ')}; reps ${REPS}; node ${process.version}; ${cpus().length} cpus`);
-  const recs = sequentialDataSet(SENSORS, STEPS);
-  const N = recs.length;
-  const rnd = prng(42);
-  const getOrder = new Uint32Array(GETS);
-  for (let i = 0; i < GETS; i++) getOrder[i] = Math.floor(rnd() * N);
-  const scanSensors = Array.from({ length: SCANS }, () => Math.floor(rnd() * SENSORS));
-  const scanPrefixes = scanSensors.map((s) => Buffer.from(prefixString(s), 'latin1'));
 
   // write: fresh DB per repetition; the last repetition's stores serve the read phases.
   const open = new Map<SystemName, { store: Store; dir: string }>();
@@ -177,41 +220,13 @@ async function main(): Promise<void> {
       }
     }
 
-    for (let rep = 0; rep < REPS; rep++) {
-      for (const sys of rotated(rep)) {
-        const { store } = open.get(sys)!;
-        for (const g of store.getters) {
-          const { rate, hits } = await runGets(g, recs, getOrder);
-          record('get', sys, g.label, 'get/s', rate, `${hits}/${GETS} hits`);
-          log(`get rep ${rep} ${sys} ${g.label}: ${Math.round(rate)}/s (${hits} hits)`);
-        }
-      }
-    }
-
-    for (let rep = 0; rep < REPS; rep++) {
-      for (const sys of rotated(rep)) {
-        const { store } = open.get(sys)!;
-        let total = 0;
-        const s = await timeIt(async () => {
-          for (const p of scanPrefixes) total += await store.prefixScan(p);
-        });
-        record('prefix', sys, `prefix scans (${STEPS} rec each)`, 'scan/s', SCANS / s, `${total}/${SCANS * STEPS} records`, {
-          'rec/s': total / s,
-        });
-        log(`prefix rep ${rep} ${sys}: ${Math.round(SCANS / s)} scans/s (${total} records)`);
-      }
-    }
-
-    for (let rep = 0; rep < REPS; rep++) {
-      for (const sys of rotated(rep)) {
-        const { store } = open.get(sys)!;
-        let n = 0;
-        const s = await timeIt(async () => {
-          n = await store.fullScan();
-        });
-        record('full', sys, 'full scan', 'rec/s', n / s, `${n}/${N} records`);
-        log(`full rep ${rep} ${sys}: ${Math.round(n / s)} rec/s (${n} records)`);
-      }
+    await readPhases(open, [...open.keys()], '');
+    // flowdb again after flush(): 100K records fit in its 64 MiB memtable, so the rows above
+    // read the memtable only; these read SSTables (block cache warm after the first repetition).
+    const f = open.get('flowdb');
+    if (f?.store.flush !== undefined) {
+      await f.store.flush();
+      await readPhases(open, ['flowdb'], AFTER_FLUSH);
     }
 
     for (const { store, dir } of open.values()) {
@@ -273,7 +288,8 @@ async function main(): Promise<void> {
 /** The classic-level row each workload is compared against. */
 function baselineOp(r: Row): string | undefined {
   if (r.workload === 'get') return 'get(key) async, 16 in flight';
-  return [...rows.values()].find((x) => x.workload === r.workload && x.system === 'classic-level' && x.op === r.op)?.op;
+  const op = r.op.replace(AFTER_FLUSH, '');
+  return [...rows.values()].find((x) => x.workload === r.workload && x.system === 'classic-level' && x.op === op)?.op;
 }
 
 function fmt(x: number): string {
@@ -285,7 +301,8 @@ function fmt(x: number): string {
 
 function report(started: Date): void {
   const out: string[] = [];
-  const all = [...rows.values()];
+  const order = ['write', 'get', 'prefix', 'full', 'ingest', 'durable'];
+  const all = [...rows.values()].sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
   out.push(`flowdb engine benchmark — ${started.toISOString()} — node ${process.version}, ${availableParallelism()} cpus (${cpus()[0]?.model ?? '?'})`);
   out.push(`reps ${REPS}; figures are medians [min–max]; "vs CL" = median ÷ classic-level's median in this run`);
   out.push('');

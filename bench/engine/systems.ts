@@ -40,6 +40,8 @@ export interface Store {
   prefixScan(prefix: Buffer): Promise<number>;
   /** Reads every record; returns the count. */
   fullScan(): Promise<number>;
+  /** flowdb only: move the memtable into SSTables, so reads can be measured off disk too. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ async function openFlowdb(dir: string, durable: boolean): Promise<Store> {
     ],
     prefixScan: (prefix) => count(db.scan({ prefix })),
     fullScan: () => count(db.scan()),
+    flush: () => db.flush(),
     close: () => db.close(),
   };
 }
