@@ -102,13 +102,16 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
   const wal = await WalWriter.create(fs, joinPath(dir, walFileName(walNum)), walNum);
   await fs.syncDir(dir);
 
-  // Orphans: tables from an unfinished flush, temp files, obsolete WAL files.
+  // Orphans: tables from an unfinished flush, temp files, obsolete WAL files, and every
+  // manifest listed before the fresh one was written (the old CURRENT's, one whose removal
+  // a crash undid, or one written before a crash stopped the switch of CURRENT to it).
   const live = new Set(state.tables.keys());
   for (const name of names) {
     const p = parseFileName(name);
     const orphan =
       p !== undefined &&
-      ((p.kind === 'table' && !live.has(p.num)) || p.kind === 'temp' || (p.kind === 'wal' && p.num < state.logNumber));
+      ((p.kind === 'table' && !live.has(p.num)) || p.kind === 'temp' || p.kind === 'manifest' ||
+        (p.kind === 'wal' && p.num < state.logNumber));
     if (orphan) await fs.remove(joinPath(dir, name)).catch(() => undefined);
   }
   return { cache, versions, lock, wal, memtable: mt, lastSeq };
