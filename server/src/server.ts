@@ -253,7 +253,14 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     const waitFor = async (cond: () => boolean) => {
       while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     };
-    await waitFor(() => sessions.size === 0 && tracker.streams === 0 && h1Sockets.size === 0);
+    await waitFor(() => tracker.streams === 0 && tracker.unary === 0);
+    // Every handler is done: connections left open (e.g. a client still
+    // half-open on a finished stream) get a short grace, then are closed.
+    const grace = Math.min(deadline, Date.now() + 500);
+    while ((sessions.size > 0 || h1Sockets.size > 0) && Date.now() < grace) await new Promise((r) => setTimeout(r, 20));
+    if (sessions.size > 0 || tracker.streams > 0 || h1Sockets.size > 0) {
+      log.warn('shutdown deadline reached; closing connections', { sessions: sessions.size, streams: tracker.streams, http1: h1Sockets.size });
+    }
     for (const s of sessions) s.destroy();
     for (const s of h1Sockets) s.destroy();
     // 5. Sync the WAL and close the engine.
