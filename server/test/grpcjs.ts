@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
 
 export function grpcJsClient(service: DescService, addr: string, options: grpc.ClientOptions = {}): grpc.Client & { [m: string]: Function } {
-  const def: grpc.ServiceDefinition = {};
+  const def: { [name: string]: grpc.MethodDefinition<object, object> } = {};
   for (const m of service.methods) {
     def[m.localName] = {
       path: `/${service.typeName}/${m.name}`,
@@ -15,7 +15,7 @@ export function grpcJsClient(service: DescService, addr: string, options: grpc.C
       responseDeserialize: (b: Buffer) => fromBinary(m.output, b),
     };
   }
-  const Ctor = grpc.makeGenericClientConstructor(def, service.name);
+  const Ctor = grpc.makeGenericClientConstructor(def as grpc.ServiceDefinition, service.name);
   return new Ctor(addr, grpc.credentials.createInsecure(), options) as never;
 }
 
