@@ -39,6 +39,42 @@ export interface OpenOptions {
   /** Salvage a WAL with mid-log corruption by dropping everything from the bad record on. */
   walSalvage?: boolean;
   clock?: Clock;
+  /** Target size of L1, bytes (x10 per deeper level). Default 64 MiB. */
+  levelBaseBytes?: number;
+  /** Compaction output tables are cut at this size, bytes. Default 32 MiB. */
+  targetFileBytes?: number;
+  /** Compact in the background after flushes. Default true (write stalls still force compaction). */
+  autoCompaction?: boolean;
+  /** L0 table count that slows writers (a short delay per commit group). Default 12. */
+  l0SlowdownTables?: number;
+  /** L0 table count that stops writers until compaction catches up. Default 20. */
+  l0StopTables?: number;
+}
+
+export interface CompactRange {
+  /** Inclusive. */
+  start?: Uint8Array;
+  /** Exclusive. */
+  end?: Uint8Array;
+}
+
+export interface CompactionEvent {
+  /** Source level. */
+  level: number;
+  outputLevel: number;
+  kind: 'merge' | 'move' | 'drop';
+  /** Input file numbers. */
+  inputs: number[];
+  /** Output file numbers (moves: the moved tables). */
+  outputs: number[];
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+}
+
+export interface TableProblem {
+  file: string;
+  problems: string[];
 }
 
 export interface PutOp {
@@ -116,7 +152,9 @@ export interface EngineEvents {
   flushStarted: [{ fileNum: number; records: number; bytes: number }];
   flushFinished: [{ fileNum: number; records: number; bytes: number; durationMs: number; minTs: number; maxTs: number }];
   walTruncated: [{ removedFileNums: number[] }];
-  writeStallBegan: [{ frozenMemtables: number }];
+  writeStallBegan: [{ frozenMemtables: number; l0Tables?: number }];
+  compactionStarted: [Omit<CompactionEvent, 'outputs' | 'bytesOut' | 'durationMs'>];
+  compactionFinished: [CompactionEvent];
   writeStallEnded: [{ durationMs: number }];
   backgroundError: [{ error: Error }];
 }
@@ -166,6 +204,26 @@ export interface EngineStats {
   flushLatency: LatencySummary;
   readOnly: boolean;
   backgroundError: string | undefined;
+  /** Bytes read by compactions (input tables). */
+  compactionBytesIn: number;
+  /** Bytes written by compactions (output tables; moves and drops write nothing). */
+  compactionBytesOut: number;
+  compactionMicros: number;
+  /** Bytes of tables written by flushes. */
+  flushBytes: number;
+  /** (flush bytes + compaction bytes out) / user bytes written. */
+  writeAmplification: number;
+  /** Total table bytes / bytes of the deepest non-empty level (1 when every table is there). */
+  spaceAmplification: number;
+  /** Mean tables probed per exact get (ts given) that reached the tables. */
+  readAmplification: number;
+  /** Estimated compaction debt, bytes. */
+  pendingCompactionBytes: number;
+  tablesPerLevel: number[];
+  bytesPerLevel: number[];
+  /** Whole tables deleted because every record had expired (no rewrite). */
+  expiredTablesDropped: number;
+  trivialMoves: number;
 }
 
 export interface KV {
@@ -181,6 +239,10 @@ export interface KV {
   syncWal(): Promise<void>;
   stats(): EngineStats;
   checkpoint(dir: string): Promise<void>;
+  /** Manual compaction of [start, end) down to the bottom level. */
+  compact?(range?: CompactRange): Promise<void>;
+  /** Reads every table and checks checksums, order and properties. */
+  verify?(): Promise<TableProblem[]>;
   close(): Promise<void>;
   readonly events: EventEmitter<EngineEvents>;
 }

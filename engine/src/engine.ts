@@ -12,8 +12,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type {
-  BatchOp, EngineEvents, EngineStats, GetOptions, KV, OpenOptions, Record, ScanOptions, Snapshot, WriteResult,
+  BatchOp, CompactRange, EngineEvents, EngineStats, GetOptions, KV, OpenOptions, Record, ScanOptions, Snapshot, TableProblem, WriteResult,
 } from './api.ts';
+import { Compactor } from './compaction/compactor.ts';
 import { toEntries } from './batch.ts';
 import { type Entry, Kind, NO_EXPIRY, type RangeTombstone, compareBytes, keySuccessor, prefixSuccessor } from './base/entry.ts';
 import { ErrorCode, FlowError, ioError, isFlowError } from './base/errors.ts';
@@ -87,6 +88,7 @@ export class Engine implements KV {
   readonly #writeLat = new LatencyHistogram();
   readonly #getLat = new LatencyHistogram();
   readonly #flushLat = new LatencyHistogram();
+  readonly #compactor: Compactor;
 
   /** Use openEngine(). */
   constructor(dir: string, opts: ResolvedOptions, rec: Recovered) {
@@ -104,7 +106,16 @@ export class Engine implements KV {
       this.#syncTimer = setInterval(() => void this.#intervalSync(), opts.sync.intervalMs);
       this.#syncTimer.unref();
     }
+    this.#compactor = new Compactor({
+      dir, opts, cache: this.#cache, versions: this.#versions,
+      events: this.events,
+      snapshots: () => [...this.#snapshots.keys()].sort((a, b) => a - b),
+      lastSeq: () => this.#lastSeq,
+      isOpen: () => this.#state === 'open' && this.#bgError === undefined,
+      setReadOnly: (e) => this.#setBgError(e),
+    });
     if (this.#active.bytes >= opts.memtableBytes) void this.flush().catch(() => undefined);
+    if (opts.autoCompaction) this.#compactor.schedule();
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -137,6 +148,7 @@ export class Engine implements KV {
     if (this.#syncTimer !== undefined) clearInterval(this.#syncTimer);
     if (this.#committing) await new Promise<void>((r) => this.#commitIdle.push(r));
     await this.#flushing?.catch(() => undefined);
+    await this.#compactor.close();
     let err: unknown;
     await this.#walMutex.run(async () => {
       try {
@@ -262,7 +274,14 @@ export class Engine implements KV {
   async #makeRoomForWrite(): Promise<void> {
     for (;;) {
       if (this.#bgError !== undefined) throw this.#bgError;
-      if (this.#active.bytes < this.#opts.memtableBytes) return;
+      if (this.#compactor.l0Count() >= this.#opts.l0StopTables) {
+        await this.#compactor.stallUntilBelow(this.#opts.l0StopTables, this.#frozen.length);
+        continue;
+      }
+      if (this.#active.bytes < this.#opts.memtableBytes) {
+        if (this.#compactor.l0Count() >= this.#opts.l0SlowdownTables) await this.#compactor.slowdown();
+        return;
+      }
       if (this.#frozen.length >= this.#opts.maxFrozenMemtables) {
         await this.#stall();
         continue;
@@ -428,6 +447,7 @@ export class Engine implements KV {
     if (removed.length > 0) this.events.emit('walTruncated', { removedFileNums: removed });
     const ms = performance.now() - started;
     this.#flushLat.record(ms * 1000);
+    this.#compactor.flushed(table?.meta.size ?? 0);
     this.#s.flushes++;
     this.#s.lastFlushAt = this.#opts.clock.nowMicros();
     this.events.emit('flushFinished', {
@@ -477,8 +497,17 @@ export class Engine implements KV {
   }
 
   async #getExact(key: Uint8Array, ts: number, readSeq: number): Promise<Record | undefined> {
-    const mems = [this.#active, ...this.#frozen];
     const tables = this.#versions.tables();
+    this.#compactor.acquire(tables);
+    try {
+      return await this.#getExactIn(key, ts, readSeq, tables);
+    } finally {
+      this.#compactor.release(tables);
+    }
+  }
+
+  async #getExactIn(key: Uint8Array, ts: number, readSeq: number, tables: readonly Table[]): Promise<Record | undefined> {
+    const mems = [this.#active, ...this.#frozen];
     let best: Entry | undefined;
     for (const mt of mems) {
       const e = mt.get(key, ts, readSeq);
@@ -488,10 +517,12 @@ export class Engine implements KV {
       }
     }
     if (best === undefined) {
+      this.#compactor.exactGets++;
       for (const t of tables) {
         const m = t.meta;
         if (ts < m.minTs || ts > m.maxTs) continue;
         if (compareBytes(key, m.smallestKey) < 0 || compareBytes(key, m.largestKey) > 0) continue;
+        this.#compactor.tablesProbed++;
         if (!t.mayContain(key)) continue;
         const e = await t.get(key, ts, readSeq);
         if (e !== undefined && (best === undefined || e.seq > best.seq)) best = e;
@@ -529,7 +560,32 @@ export class Engine implements KV {
     const reverse = opts.reverse === true;
     const mems = [this.#active, ...this.#frozen];
     const tables = this.#versions.tables();
-    return this.#scan(b, readSeq, reverse, mems, tables, opts.limit, opts.keysOnly === true);
+    this.#compactor.acquire(tables);
+    return this.#holding(tables, this.#scan(b, readSeq, reverse, mems, tables, opts.limit, opts.keysOnly === true));
+  }
+
+  /** Keeps `tables` referenced (their files alive) until the scan finishes or is closed. */
+  async *#holding(tables: readonly Table[], it: AsyncGenerator<Record>): AsyncGenerator<Record> {
+    try {
+      yield* it;
+    } finally {
+      this.#compactor.release(tables);
+    }
+  }
+
+  // ---- compaction ----------------------------------------------------------------------------
+
+  /** Manual compaction of keys [start, end) down to the bottom level (flushes first). */
+  async compact(range: CompactRange = {}): Promise<void> {
+    this.#checkWritable();
+    await this.flush();
+    await this.#compactor.compactRange(range.start, range.end);
+  }
+
+  /** Checks every live table's checksums, order and properties; lists damaged files. */
+  async verify(): Promise<TableProblem[]> {
+    this.#checkOpen();
+    return this.#compactor.verify();
   }
 
   async *#scan(
@@ -575,7 +631,7 @@ export class Engine implements KV {
     this.#checkWritable();
     if (await this.#fs.stat(dir)) throw new FlowError(ErrorCode.INVALID_ARGUMENT, `checkpoint target ${dir} already exists`);
     await this.flush();
-    await this.#versions.checkpoint(dir);
+    await this.#compactor.exclusive(() => this.#versions.checkpoint(dir));
   }
 
   stats(): EngineStats {
@@ -590,9 +646,9 @@ export class Engine implements KV {
       totalRecordsRead: this.#s.recordsRead,
       totalRecordsExpired: this.#s.recordsExpired,
       totalFlushes: this.#s.flushes,
-      totalGcRuns: 0,
-      totalCompactionRuns: 0,
-      recordsPurgedByGc: 0,
+      totalGcRuns: this.#compactor.s.runs,
+      totalCompactionRuns: this.#compactor.s.runs,
+      recordsPurgedByGc: this.#compactor.s.purged,
       totalBatches: this.#s.batches,
       totalSyncs: this.#s.syncs,
       memtableRecords: mems.reduce((a, m) => a + m.records, 0),
@@ -609,17 +665,16 @@ export class Engine implements KV {
       blockCacheHitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
       compressionRatio: this.#s.compressionRatio,
       lastSeq: this.#lastSeq,
-      writeStalls: this.#s.stalls,
-      writeStallMicros: Math.round(this.#s.stallMicros),
       uptimeSecs: (now - this.#startedAt) / 1e6,
       lastFlushAt: this.#s.lastFlushAt,
-      lastCompactionAt: undefined,
-      lastGcAt: undefined,
+      lastCompactionAt: this.#compactor.s.lastAt,
+      lastGcAt: this.#compactor.s.lastAt,
       writeLatency: this.#writeLat.summary(),
       getLatency: this.#getLat.summary(),
       flushLatency: this.#flushLat.summary(),
       readOnly: this.#bgError !== undefined,
       backgroundError: this.#bgError?.message,
+      ...this.#compactor.stats(this.#s.bytesWritten, this.#s.stalls, this.#s.stallMicros),
     };
   }
 }

@@ -15,6 +15,11 @@ export interface ResolvedOptions {
   createIfMissing: boolean;
   walSalvage: boolean;
   clock: Clock;
+  levelBaseBytes: number;
+  targetFileBytes: number;
+  autoCompaction: boolean;
+  l0SlowdownTables: number;
+  l0StopTables: number;
 }
 
 export const systemClock: Clock = { nowMicros: () => Date.now() * 1000 };
@@ -48,5 +53,10 @@ export function resolveOptions(o: OpenOptions, defaultFs: () => FS): ResolvedOpt
     createIfMissing: o.createIfMissing ?? true,
     walSalvage: o.walSalvage ?? false,
     clock: o.clock ?? systemClock,
+    levelBaseBytes: intIn('levelBaseBytes', o.levelBaseBytes, 64 << 20, 1024, 2 ** 40),
+    targetFileBytes: intIn('targetFileBytes', o.targetFileBytes, 32 << 20, 256, 2 ** 34),
+    autoCompaction: o.autoCompaction ?? true,
+    l0SlowdownTables: intIn('l0SlowdownTables', o.l0SlowdownTables, 12, 2, 1000),
+    l0StopTables: intIn('l0StopTables', o.l0StopTables, 20, 2, 1000),
   };
 }

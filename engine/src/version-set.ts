@@ -11,6 +11,7 @@ import {
 import type { Table } from './sstable/reader.ts';
 import type { TableMeta } from './sstable/writer.ts';
 import { type FS, joinPath } from './vfs/fs.ts';
+import { Mutex } from './base/mutex.ts';
 
 const ROLL_MANIFEST_BYTES = 4 << 20;
 
@@ -19,6 +20,8 @@ export interface Change {
   remove: Table[];
   logNumber?: number;
   lastSeq: number;
+  /** Level of the added tables (default 0: flush output). */
+  level?: number;
 }
 
 export function tableRecord(meta: TableMeta, level: number): TableRecord {
@@ -37,6 +40,7 @@ export class VersionSet {
   #tables: readonly Table[];
   #manifest: ManifestWriter;
   #nextFileNum: number;
+  readonly #applyMutex = new Mutex();
 
   private constructor(fs: FS, dir: string, state: ManifestState, tables: Table[], manifest: ManifestWriter) {
     this.#fs = fs;
@@ -68,10 +72,19 @@ export class VersionSet {
     return this.#state.logNumber;
   }
 
-  /** Logs the change durably, then installs it. */
-  async apply(c: Change): Promise<void> {
+  /** Level of a live table (0 when unknown). */
+  level(t: Table): number {
+    return this.#state.tables.get(t.fileNum)?.level ?? 0;
+  }
+
+  /** Logs the change durably, then installs it. Serialized (flush and compaction both apply). */
+  apply(c: Change): Promise<void> {
+    return this.#applyMutex.run(() => this.#apply(c));
+  }
+
+  async #apply(c: Change): Promise<void> {
     const edit: VersionEdit = {
-      addTables: c.add.map((t) => tableRecord(t.meta, 0)),
+      addTables: c.add.map((t) => tableRecord(t.meta, c.level ?? 0)),
       removeTables: c.remove.map((t) => t.fileNum),
       lastSeq: c.lastSeq,
       nextFileNum: this.#nextFileNum,
@@ -113,7 +126,7 @@ export class VersionSet {
     const tables = this.#tables;
     const state: ManifestState = {
       ...this.#state,
-      tables: new Map(tables.map((t) => [t.fileNum, tableRecord(t.meta, 0)])),
+      tables: new Map(tables.map((t) => [t.fileNum, tableRecord(t.meta, this.level(t))])),
       nextFileNum: this.#nextFileNum + 1,
     };
     try {
