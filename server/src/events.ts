@@ -35,16 +35,14 @@ function eventFor(name: string, e: Record<string, unknown>): WatchResponseInit |
     case 'writeStallEnded':
       return { type: EventType.WRITE_STALL_ENDED, event: { case: 'writeStallEnded', value: e } };
     case 'compactionStarted':
-    case 'compactionFinished': {
-      const n = (k: string) => (typeof e[k] === 'number' ? (e[k] as number) : 0);
+    case 'compactionFinished':
       return {
         type: name === 'compactionStarted' ? EventType.COMPACTION_STARTED : EventType.COMPACTION_FINISHED,
         event: {
           case: 'compaction',
-          value: fromPlain(CompactionSchema, { inputFiles: n('inputFiles'), outputFiles: n('outputFiles'), bytesIn: n('bytesIn'), bytesOut: n('bytesOut'), durationMs: n('durationMs') }),
+          value: fromPlain(CompactionSchema, { ...e, inputFileNums: e['inputs'] ?? [], outputFileNums: e['outputs'] ?? [] }),
         },
       };
-    }
     case 'backgroundError': {
       const err = e['error'] as { message?: string; code?: unknown } | undefined;
       return {

@@ -49,7 +49,10 @@ export class Metrics {
         const name = 'flowdb_engine_' + k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
         if (typeof v === 'number') out.push(`# TYPE ${name} ${k.startsWith('total') ? 'counter' : 'gauge'}`, `${name} ${v}`);
         else if (typeof v === 'boolean') out.push(`# TYPE ${name} gauge`, `${name} ${v ? 1 : 0}`);
-        else if (v !== null && typeof v === 'object') {
+        else if (Array.isArray(v)) {
+          out.push(`# TYPE ${name} gauge`);
+          v.forEach((x, i) => out.push(`${name}{level="${i}"} ${Number(x)}`));
+        } else if (v !== null && typeof v === 'object') {
           out.push(`# TYPE ${name}_micros gauge`);
           for (const [q, x] of Object.entries(v as { [k: string]: number })) {
             if (q === 'count') continue;

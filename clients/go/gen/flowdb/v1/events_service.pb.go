@@ -803,8 +803,10 @@ type WriteStallBegan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Frozen memtables at the start of the stall.
 	FrozenMemtables int64 `protobuf:"varint,1,opt,name=frozen_memtables,json=frozenMemtables,proto3" json:"frozen_memtables,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Level-0 tables at the start of the stall (0 when not the cause).
+	L0Tables      int64 `protobuf:"varint,2,opt,name=l0_tables,json=l0Tables,proto3" json:"l0_tables,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WriteStallBegan) Reset() {
@@ -840,6 +842,13 @@ func (*WriteStallBegan) Descriptor() ([]byte, []int) {
 func (x *WriteStallBegan) GetFrozenMemtables() int64 {
 	if x != nil {
 		return x.FrozenMemtables
+	}
+	return 0
+}
+
+func (x *WriteStallBegan) GetL0Tables() int64 {
+	if x != nil {
+		return x.L0Tables
 	}
 	return 0
 }
@@ -890,20 +899,27 @@ func (x *WriteStallEnded) GetDurationMs() float64 {
 	return 0
 }
 
-// Compaction describes a compaction event; fields the engine does not report
-// are 0.
+// Compaction describes a compaction (COMPACTION_STARTED: outputs, bytes_out
+// and duration_ms are not yet known and are 0/empty).
 type Compaction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Input files.
-	InputFiles int64 `protobuf:"varint,1,opt,name=input_files,json=inputFiles,proto3" json:"input_files,omitempty"`
-	// Output files (finished only).
-	OutputFiles int64 `protobuf:"varint,2,opt,name=output_files,json=outputFiles,proto3" json:"output_files,omitempty"`
-	// Bytes read (finished only).
-	BytesIn int64 `protobuf:"varint,3,opt,name=bytes_in,json=bytesIn,proto3" json:"bytes_in,omitempty"`
-	// Bytes written (finished only).
-	BytesOut int64 `protobuf:"varint,4,opt,name=bytes_out,json=bytesOut,proto3" json:"bytes_out,omitempty"`
-	// Duration, ms (finished only).
-	DurationMs    float64 `protobuf:"fixed64,5,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	// Source level.
+	Level int32 `protobuf:"varint,1,opt,name=level,proto3" json:"level,omitempty"`
+	// Destination level.
+	OutputLevel int32 `protobuf:"varint,2,opt,name=output_level,json=outputLevel,proto3" json:"output_level,omitempty"`
+	// "merge" (rewrite), "move" (tables re-linked, nothing written) or "drop"
+	// (whole tables deleted because every record expired).
+	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Input SSTable file numbers.
+	InputFileNums []int64 `protobuf:"varint,4,rep,packed,name=input_file_nums,json=inputFileNums,proto3" json:"input_file_nums,omitempty"`
+	// Output SSTable file numbers (moves: the moved tables).
+	OutputFileNums []int64 `protobuf:"varint,5,rep,packed,name=output_file_nums,json=outputFileNums,proto3" json:"output_file_nums,omitempty"`
+	// Bytes read.
+	BytesIn int64 `protobuf:"varint,6,opt,name=bytes_in,json=bytesIn,proto3" json:"bytes_in,omitempty"`
+	// Bytes written.
+	BytesOut int64 `protobuf:"varint,7,opt,name=bytes_out,json=bytesOut,proto3" json:"bytes_out,omitempty"`
+	// Duration, ms.
+	DurationMs    float64 `protobuf:"fixed64,8,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -938,18 +954,39 @@ func (*Compaction) Descriptor() ([]byte, []int) {
 	return file_flowdb_v1_events_service_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *Compaction) GetInputFiles() int64 {
+func (x *Compaction) GetLevel() int32 {
 	if x != nil {
-		return x.InputFiles
+		return x.Level
 	}
 	return 0
 }
 
-func (x *Compaction) GetOutputFiles() int64 {
+func (x *Compaction) GetOutputLevel() int32 {
 	if x != nil {
-		return x.OutputFiles
+		return x.OutputLevel
 	}
 	return 0
+}
+
+func (x *Compaction) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Compaction) GetInputFileNums() []int64 {
+	if x != nil {
+		return x.InputFileNums
+	}
+	return nil
+}
+
+func (x *Compaction) GetOutputFileNums() []int64 {
+	if x != nil {
+		return x.OutputFileNums
+	}
+	return nil
 }
 
 func (x *Compaction) GetBytesIn() int64 {
@@ -1318,20 +1355,23 @@ const file_flowdb_v1_events_service_proto_rawDesc = "" +
 	"\x06min_ts\x18\x05 \x01(\x03R\x05minTs\x12\x15\n" +
 	"\x06max_ts\x18\x06 \x01(\x03R\x05maxTs\":\n" +
 	"\fWalTruncated\x12*\n" +
-	"\x11removed_file_nums\x18\x01 \x03(\x03R\x0fremovedFileNums\"<\n" +
+	"\x11removed_file_nums\x18\x01 \x03(\x03R\x0fremovedFileNums\"Y\n" +
 	"\x0fWriteStallBegan\x12)\n" +
-	"\x10frozen_memtables\x18\x01 \x01(\x03R\x0ffrozenMemtables\"2\n" +
+	"\x10frozen_memtables\x18\x01 \x01(\x03R\x0ffrozenMemtables\x12\x1b\n" +
+	"\tl0_tables\x18\x02 \x01(\x03R\bl0Tables\"2\n" +
 	"\x0fWriteStallEnded\x12\x1f\n" +
 	"\vduration_ms\x18\x01 \x01(\x01R\n" +
-	"durationMs\"\xa9\x01\n" +
+	"durationMs\"\x84\x02\n" +
 	"\n" +
-	"Compaction\x12\x1f\n" +
-	"\vinput_files\x18\x01 \x01(\x03R\n" +
-	"inputFiles\x12!\n" +
-	"\foutput_files\x18\x02 \x01(\x03R\voutputFiles\x12\x19\n" +
-	"\bbytes_in\x18\x03 \x01(\x03R\abytesIn\x12\x1b\n" +
-	"\tbytes_out\x18\x04 \x01(\x03R\bbytesOut\x12\x1f\n" +
-	"\vduration_ms\x18\x05 \x01(\x01R\n" +
+	"Compaction\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\x05R\x05level\x12!\n" +
+	"\foutput_level\x18\x02 \x01(\x05R\voutputLevel\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12&\n" +
+	"\x0finput_file_nums\x18\x04 \x03(\x03R\rinputFileNums\x12(\n" +
+	"\x10output_file_nums\x18\x05 \x03(\x03R\x0eoutputFileNums\x12\x19\n" +
+	"\bbytes_in\x18\x06 \x01(\x03R\abytesIn\x12\x1b\n" +
+	"\tbytes_out\x18\a \x01(\x03R\bbytesOut\x12\x1f\n" +
+	"\vduration_ms\x18\b \x01(\x01R\n" +
 	"durationMs\"?\n" +
 	"\x0fBackgroundError\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x12\n" +

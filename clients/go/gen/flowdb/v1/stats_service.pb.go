@@ -362,8 +362,33 @@ type EngineStats struct {
 	ReadOnly bool `protobuf:"varint,34,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
 	// The background error that made the engine read-only; empty if none.
 	BackgroundError string `protobuf:"bytes,35,opt,name=background_error,json=backgroundError,proto3" json:"background_error,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Bytes read by compactions (input tables).
+	CompactionBytesIn int64 `protobuf:"varint,36,opt,name=compaction_bytes_in,json=compactionBytesIn,proto3" json:"compaction_bytes_in,omitempty"`
+	// Bytes written by compactions (moves and drops write nothing).
+	CompactionBytesOut int64 `protobuf:"varint,37,opt,name=compaction_bytes_out,json=compactionBytesOut,proto3" json:"compaction_bytes_out,omitempty"`
+	// Time spent compacting, µs.
+	CompactionMicros int64 `protobuf:"varint,38,opt,name=compaction_micros,json=compactionMicros,proto3" json:"compaction_micros,omitempty"`
+	// Bytes of tables written by flushes.
+	FlushBytes int64 `protobuf:"varint,39,opt,name=flush_bytes,json=flushBytes,proto3" json:"flush_bytes,omitempty"`
+	// (flush bytes + compaction bytes out) / user bytes written.
+	WriteAmplification float64 `protobuf:"fixed64,40,opt,name=write_amplification,json=writeAmplification,proto3" json:"write_amplification,omitempty"`
+	// Total table bytes / bytes of the deepest non-empty level (1 when all
+	// tables are there).
+	SpaceAmplification float64 `protobuf:"fixed64,41,opt,name=space_amplification,json=spaceAmplification,proto3" json:"space_amplification,omitempty"`
+	// Mean tables probed per exact-ts get that reached the tables.
+	ReadAmplification float64 `protobuf:"fixed64,42,opt,name=read_amplification,json=readAmplification,proto3" json:"read_amplification,omitempty"`
+	// Estimated compaction debt, bytes.
+	PendingCompactionBytes int64 `protobuf:"varint,43,opt,name=pending_compaction_bytes,json=pendingCompactionBytes,proto3" json:"pending_compaction_bytes,omitempty"`
+	// SSTables per level, index = level.
+	TablesPerLevel []int64 `protobuf:"varint,44,rep,packed,name=tables_per_level,json=tablesPerLevel,proto3" json:"tables_per_level,omitempty"`
+	// SSTable bytes per level, index = level.
+	BytesPerLevel []int64 `protobuf:"varint,45,rep,packed,name=bytes_per_level,json=bytesPerLevel,proto3" json:"bytes_per_level,omitempty"`
+	// Whole tables deleted because every record had expired.
+	ExpiredTablesDropped int64 `protobuf:"varint,46,opt,name=expired_tables_dropped,json=expiredTablesDropped,proto3" json:"expired_tables_dropped,omitempty"`
+	// Tables moved to the next level without a rewrite.
+	TrivialMoves  int64 `protobuf:"varint,47,opt,name=trivial_moves,json=trivialMoves,proto3" json:"trivial_moves,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EngineStats) Reset() {
@@ -641,6 +666,90 @@ func (x *EngineStats) GetBackgroundError() string {
 	return ""
 }
 
+func (x *EngineStats) GetCompactionBytesIn() int64 {
+	if x != nil {
+		return x.CompactionBytesIn
+	}
+	return 0
+}
+
+func (x *EngineStats) GetCompactionBytesOut() int64 {
+	if x != nil {
+		return x.CompactionBytesOut
+	}
+	return 0
+}
+
+func (x *EngineStats) GetCompactionMicros() int64 {
+	if x != nil {
+		return x.CompactionMicros
+	}
+	return 0
+}
+
+func (x *EngineStats) GetFlushBytes() int64 {
+	if x != nil {
+		return x.FlushBytes
+	}
+	return 0
+}
+
+func (x *EngineStats) GetWriteAmplification() float64 {
+	if x != nil {
+		return x.WriteAmplification
+	}
+	return 0
+}
+
+func (x *EngineStats) GetSpaceAmplification() float64 {
+	if x != nil {
+		return x.SpaceAmplification
+	}
+	return 0
+}
+
+func (x *EngineStats) GetReadAmplification() float64 {
+	if x != nil {
+		return x.ReadAmplification
+	}
+	return 0
+}
+
+func (x *EngineStats) GetPendingCompactionBytes() int64 {
+	if x != nil {
+		return x.PendingCompactionBytes
+	}
+	return 0
+}
+
+func (x *EngineStats) GetTablesPerLevel() []int64 {
+	if x != nil {
+		return x.TablesPerLevel
+	}
+	return nil
+}
+
+func (x *EngineStats) GetBytesPerLevel() []int64 {
+	if x != nil {
+		return x.BytesPerLevel
+	}
+	return nil
+}
+
+func (x *EngineStats) GetExpiredTablesDropped() int64 {
+	if x != nil {
+		return x.ExpiredTablesDropped
+	}
+	return 0
+}
+
+func (x *EngineStats) GetTrivialMoves() int64 {
+	if x != nil {
+		return x.TrivialMoves
+	}
+	return 0
+}
+
 var File_flowdb_v1_stats_service_proto protoreflect.FileDescriptor
 
 const file_flowdb_v1_stats_service_proto_rawDesc = "" +
@@ -660,7 +769,7 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"\x03p90\x18\x02 \x01(\x01R\x03p90\x12\x10\n" +
 	"\x03p99\x18\x03 \x01(\x01R\x03p99\x12\x10\n" +
 	"\x03max\x18\x04 \x01(\x01R\x03max\x12\x14\n" +
-	"\x05count\x18\x05 \x01(\x03R\x05count\"\xf3\v\n" +
+	"\x05count\x18\x05 \x01(\x03R\x05count\"\x9b\x10\n" +
 	"\vEngineStats\x122\n" +
 	"\x15total_records_written\x18\x01 \x01(\x03R\x13totalRecordsWritten\x12.\n" +
 	"\x13total_bytes_written\x18\x02 \x01(\x03R\x11totalBytesWritten\x12,\n" +
@@ -701,7 +810,20 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"getLatency\x12>\n" +
 	"\rflush_latency\x18! \x01(\v2\x19.flowdb.v1.LatencySummaryR\fflushLatency\x12\x1b\n" +
 	"\tread_only\x18\" \x01(\bR\breadOnly\x12)\n" +
-	"\x10background_error\x18# \x01(\tR\x0fbackgroundError2\xa0\x01\n" +
+	"\x10background_error\x18# \x01(\tR\x0fbackgroundError\x12.\n" +
+	"\x13compaction_bytes_in\x18$ \x01(\x03R\x11compactionBytesIn\x120\n" +
+	"\x14compaction_bytes_out\x18% \x01(\x03R\x12compactionBytesOut\x12+\n" +
+	"\x11compaction_micros\x18& \x01(\x03R\x10compactionMicros\x12\x1f\n" +
+	"\vflush_bytes\x18' \x01(\x03R\n" +
+	"flushBytes\x12/\n" +
+	"\x13write_amplification\x18( \x01(\x01R\x12writeAmplification\x12/\n" +
+	"\x13space_amplification\x18) \x01(\x01R\x12spaceAmplification\x12-\n" +
+	"\x12read_amplification\x18* \x01(\x01R\x11readAmplification\x128\n" +
+	"\x18pending_compaction_bytes\x18+ \x01(\x03R\x16pendingCompactionBytes\x12(\n" +
+	"\x10tables_per_level\x18, \x03(\x03R\x0etablesPerLevel\x12&\n" +
+	"\x0fbytes_per_level\x18- \x03(\x03R\rbytesPerLevel\x124\n" +
+	"\x16expired_tables_dropped\x18. \x01(\x03R\x14expiredTablesDropped\x12#\n" +
+	"\rtrivial_moves\x18/ \x01(\x03R\ftrivialMoves2\xa0\x01\n" +
 	"\fStatsService\x12C\n" +
 	"\bGetStats\x12\x1a.flowdb.v1.GetStatsRequest\x1a\x1b.flowdb.v1.GetStatsResponse\x12K\n" +
 	"\n" +

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flowdb/v1/stats_service.proto.
  */
 export const file_flowdb_v1_stats_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbG93ZGIvdjEvc3RhdHNfc2VydmljZS5wcm90bxIJZmxvd2RiLnYxIhEKD0dldFN0YXRzUmVxdWVzdCI5ChBHZXRTdGF0c1Jlc3BvbnNlEiUKBXN0YXRzGAEgASgLMhYuZmxvd2RiLnYxLkVuZ2luZVN0YXRzIigKEVdhdGNoU3RhdHNSZXF1ZXN0EhMKC2ludGVydmFsX21zGAEgASgNIkwKEldhdGNoU3RhdHNSZXNwb25zZRIlCgVzdGF0cxgBIAEoCzIWLmZsb3dkYi52MS5FbmdpbmVTdGF0cxIPCgd0aW1lX3VzGAIgASgDIlMKDkxhdGVuY3lTdW1tYXJ5EgsKA3A1MBgBIAEoARILCgNwOTAYAiABKAESCwoDcDk5GAMgASgBEgsKA21heBgEIAEoARINCgVjb3VudBgFIAEoAyLRBwoLRW5naW5lU3RhdHMSHQoVdG90YWxfcmVjb3Jkc193cml0dGVuGAEgASgDEhsKE3RvdGFsX2J5dGVzX3dyaXR0ZW4YAiABKAMSGgoSdG90YWxfcmVjb3Jkc19yZWFkGAMgASgDEh0KFXRvdGFsX3JlY29yZHNfZXhwaXJlZBgEIAEoAxIVCg10b3RhbF9mbHVzaGVzGAUgASgDEhUKDXRvdGFsX2djX3J1bnMYBiABKAMSHQoVdG90YWxfY29tcGFjdGlvbl9ydW5zGAcgASgDEhwKFHJlY29yZHNfcHVyZ2VkX2J5X2djGAggASgDEhUKDXRvdGFsX2JhdGNoZXMYCSABKAMSEwoLdG90YWxfc3luY3MYCiABKAMSGAoQbWVtdGFibGVfcmVjb3JkcxgLIAEoAxIWCg5tZW10YWJsZV9ieXRlcxgMIAEoAxIdChVmcm96ZW5fbWVtdGFibGVfY291bnQYDSABKAMSFQoNc3N0YWJsZV9jb3VudBgOIAEoAxIVCg1zc3RhYmxlX2J5dGVzGA8gASgDEhEKCXdhbF9ieXRlcxgQIAEoAxIRCgl3YWxfZmlsZXMYESABKAMSGwoTYmxvY2tfaW5kZXhfZW50cmllcxgSIAEoAxIZChFibG9ja19jYWNoZV9ieXRlcxgTIAEoAxIYChBibG9ja19jYWNoZV9oaXRzGBQgASgDEhoKEmJsb2NrX2NhY2hlX21pc3NlcxgVIAEoAxIcChRibG9ja19jYWNoZV9oaXRfcmF0ZRgWIAEoARIZChFjb21wcmVzc2lvbl9yYXRpbxgXIAEoARIQCghsYXN0X3NlcRgYIAEoAxIUCgx3cml0ZV9zdGFsbHMYGSABKAMSGgoSd3JpdGVfc3RhbGxfbWljcm9zGBogASgDEhMKC3VwdGltZV9zZWNzGBsgASgBEhgKEGxhc3RfZmx1c2hfYXRfdXMYHCABKAMSHQoVbGFzdF9jb21wYWN0aW9uX2F0X3VzGB0gASgDEhUKDWxhc3RfZ2NfYXRfdXMYHiABKAMSMAoNd3JpdGVfbGF0ZW5jeRgfIAEoCzIZLmZsb3dkYi52MS5MYXRlbmN5U3VtbWFyeRIuCgtnZXRfbGF0ZW5jeRggIAEoCzIZLmZsb3dkYi52MS5MYXRlbmN5U3VtbWFyeRIwCg1mbHVzaF9sYXRlbmN5GCEgASgLMhkuZmxvd2RiLnYxLkxhdGVuY3lTdW1tYXJ5EhEKCXJlYWRfb25seRgiIAEoCBIYChBiYWNrZ3JvdW5kX2Vycm9yGCMgASgJMqABCgxTdGF0c1NlcnZpY2USQwoIR2V0U3RhdHMSGi5mbG93ZGIudjEuR2V0U3RhdHNSZXF1ZXN0GhsuZmxvd2RiLnYxLkdldFN0YXRzUmVzcG9uc2USSwoKV2F0Y2hTdGF0cxIcLmZsb3dkYi52MS5XYXRjaFN0YXRzUmVxdWVzdBodLmZsb3dkYi52MS5XYXRjaFN0YXRzUmVzcG9uc2UwAUKjAQoNY29tLmZsb3dkYi52MUIRU3RhdHNTZXJ2aWNlUHJvdG9QAVo6Z2l0aHViLmNvbS9mbG93ZGIvZmxvd2RiL2NsaWVudHMvZ28vZ2VuL2Zsb3dkYi92MTtmbG93ZGJ2MaICA0ZYWKoCCUZsb3dkYi5WMcoCCUZsb3dkYlxWMeICFUZsb3dkYlxWMVxHUEJNZXRhZGF0YeoCCkZsb3dkYjo6VjFiBnByb3RvMw");
+  fileDesc("Ch1mbG93ZGIvdjEvc3RhdHNfc2VydmljZS5wcm90bxIJZmxvd2RiLnYxIhEKD0dldFN0YXRzUmVxdWVzdCI5ChBHZXRTdGF0c1Jlc3BvbnNlEiUKBXN0YXRzGAEgASgLMhYuZmxvd2RiLnYxLkVuZ2luZVN0YXRzIigKEVdhdGNoU3RhdHNSZXF1ZXN0EhMKC2ludGVydmFsX21zGAEgASgNIkwKEldhdGNoU3RhdHNSZXNwb25zZRIlCgVzdGF0cxgBIAEoCzIWLmZsb3dkYi52MS5FbmdpbmVTdGF0cxIPCgd0aW1lX3VzGAIgASgDIlMKDkxhdGVuY3lTdW1tYXJ5EgsKA3A1MBgBIAEoARILCgNwOTAYAiABKAESCwoDcDk5GAMgASgBEgsKA21heBgEIAEoARINCgVjb3VudBgFIAEoAyKeCgoLRW5naW5lU3RhdHMSHQoVdG90YWxfcmVjb3Jkc193cml0dGVuGAEgASgDEhsKE3RvdGFsX2J5dGVzX3dyaXR0ZW4YAiABKAMSGgoSdG90YWxfcmVjb3Jkc19yZWFkGAMgASgDEh0KFXRvdGFsX3JlY29yZHNfZXhwaXJlZBgEIAEoAxIVCg10b3RhbF9mbHVzaGVzGAUgASgDEhUKDXRvdGFsX2djX3J1bnMYBiABKAMSHQoVdG90YWxfY29tcGFjdGlvbl9ydW5zGAcgASgDEhwKFHJlY29yZHNfcHVyZ2VkX2J5X2djGAggASgDEhUKDXRvdGFsX2JhdGNoZXMYCSABKAMSEwoLdG90YWxfc3luY3MYCiABKAMSGAoQbWVtdGFibGVfcmVjb3JkcxgLIAEoAxIWCg5tZW10YWJsZV9ieXRlcxgMIAEoAxIdChVmcm96ZW5fbWVtdGFibGVfY291bnQYDSABKAMSFQoNc3N0YWJsZV9jb3VudBgOIAEoAxIVCg1zc3RhYmxlX2J5dGVzGA8gASgDEhEKCXdhbF9ieXRlcxgQIAEoAxIRCgl3YWxfZmlsZXMYESABKAMSGwoTYmxvY2tfaW5kZXhfZW50cmllcxgSIAEoAxIZChFibG9ja19jYWNoZV9ieXRlcxgTIAEoAxIYChBibG9ja19jYWNoZV9oaXRzGBQgASgDEhoKEmJsb2NrX2NhY2hlX21pc3NlcxgVIAEoAxIcChRibG9ja19jYWNoZV9oaXRfcmF0ZRgWIAEoARIZChFjb21wcmVzc2lvbl9yYXRpbxgXIAEoARIQCghsYXN0X3NlcRgYIAEoAxIUCgx3cml0ZV9zdGFsbHMYGSABKAMSGgoSd3JpdGVfc3RhbGxfbWljcm9zGBogASgDEhMKC3VwdGltZV9zZWNzGBsgASgBEhgKEGxhc3RfZmx1c2hfYXRfdXMYHCABKAMSHQoVbGFzdF9jb21wYWN0aW9uX2F0X3VzGB0gASgDEhUKDWxhc3RfZ2NfYXRfdXMYHiABKAMSMAoNd3JpdGVfbGF0ZW5jeRgfIAEoCzIZLmZsb3dkYi52MS5MYXRlbmN5U3VtbWFyeRIuCgtnZXRfbGF0ZW5jeRggIAEoCzIZLmZsb3dkYi52MS5MYXRlbmN5U3VtbWFyeRIwCg1mbHVzaF9sYXRlbmN5GCEgASgLMhkuZmxvd2RiLnYxLkxhdGVuY3lTdW1tYXJ5EhEKCXJlYWRfb25seRgiIAEoCBIYChBiYWNrZ3JvdW5kX2Vycm9yGCMgASgJEhsKE2NvbXBhY3Rpb25fYnl0ZXNfaW4YJCABKAMSHAoUY29tcGFjdGlvbl9ieXRlc19vdXQYJSABKAMSGQoRY29tcGFjdGlvbl9taWNyb3MYJiABKAMSEwoLZmx1c2hfYnl0ZXMYJyABKAMSGwoTd3JpdGVfYW1wbGlmaWNhdGlvbhgoIAEoARIbChNzcGFjZV9hbXBsaWZpY2F0aW9uGCkgASgBEhoKEnJlYWRfYW1wbGlmaWNhdGlvbhgqIAEoARIgChhwZW5kaW5nX2NvbXBhY3Rpb25fYnl0ZXMYKyABKAMSGAoQdGFibGVzX3Blcl9sZXZlbBgsIAMoAxIXCg9ieXRlc19wZXJfbGV2ZWwYLSADKAMSHgoWZXhwaXJlZF90YWJsZXNfZHJvcHBlZBguIAEoAxIVCg10cml2aWFsX21vdmVzGC8gASgDMqABCgxTdGF0c1NlcnZpY2USQwoIR2V0U3RhdHMSGi5mbG93ZGIudjEuR2V0U3RhdHNSZXF1ZXN0GhsuZmxvd2RiLnYxLkdldFN0YXRzUmVzcG9uc2USSwoKV2F0Y2hTdGF0cxIcLmZsb3dkYi52MS5XYXRjaFN0YXRzUmVxdWVzdBodLmZsb3dkYi52MS5XYXRjaFN0YXRzUmVzcG9uc2UwAUKjAQoNY29tLmZsb3dkYi52MUIRU3RhdHNTZXJ2aWNlUHJvdG9QAVo6Z2l0aHViLmNvbS9mbG93ZGIvZmxvd2RiL2NsaWVudHMvZ28vZ2VuL2Zsb3dkYi92MTtmbG93ZGJ2MaICA0ZYWKoCCUZsb3dkYi5WMcoCCUZsb3dkYlxWMeICFUZsb3dkYlxWMVxHUEJNZXRhZGF0YeoCCkZsb3dkYjo6VjFiBnByb3RvMw");
 
 /**
  * GetStatsRequest has no parameters.
@@ -398,6 +398,91 @@ export type EngineStats = Message<"flowdb.v1.EngineStats"> & {
    * @generated from field: string background_error = 35;
    */
   backgroundError: string;
+
+  /**
+   * Bytes read by compactions (input tables).
+   *
+   * @generated from field: int64 compaction_bytes_in = 36;
+   */
+  compactionBytesIn: bigint;
+
+  /**
+   * Bytes written by compactions (moves and drops write nothing).
+   *
+   * @generated from field: int64 compaction_bytes_out = 37;
+   */
+  compactionBytesOut: bigint;
+
+  /**
+   * Time spent compacting, µs.
+   *
+   * @generated from field: int64 compaction_micros = 38;
+   */
+  compactionMicros: bigint;
+
+  /**
+   * Bytes of tables written by flushes.
+   *
+   * @generated from field: int64 flush_bytes = 39;
+   */
+  flushBytes: bigint;
+
+  /**
+   * (flush bytes + compaction bytes out) / user bytes written.
+   *
+   * @generated from field: double write_amplification = 40;
+   */
+  writeAmplification: number;
+
+  /**
+   * Total table bytes / bytes of the deepest non-empty level (1 when all
+   * tables are there).
+   *
+   * @generated from field: double space_amplification = 41;
+   */
+  spaceAmplification: number;
+
+  /**
+   * Mean tables probed per exact-ts get that reached the tables.
+   *
+   * @generated from field: double read_amplification = 42;
+   */
+  readAmplification: number;
+
+  /**
+   * Estimated compaction debt, bytes.
+   *
+   * @generated from field: int64 pending_compaction_bytes = 43;
+   */
+  pendingCompactionBytes: bigint;
+
+  /**
+   * SSTables per level, index = level.
+   *
+   * @generated from field: repeated int64 tables_per_level = 44;
+   */
+  tablesPerLevel: bigint[];
+
+  /**
+   * SSTable bytes per level, index = level.
+   *
+   * @generated from field: repeated int64 bytes_per_level = 45;
+   */
+  bytesPerLevel: bigint[];
+
+  /**
+   * Whole tables deleted because every record had expired.
+   *
+   * @generated from field: int64 expired_tables_dropped = 46;
+   */
+  expiredTablesDropped: bigint;
+
+  /**
+   * Tables moved to the next level without a rewrite.
+   *
+   * @generated from field: int64 trivial_moves = 47;
+   */
+  trivialMoves: bigint;
 };
 
 /**

@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flowdb/v1/events_service.proto.
  */
 export const file_flowdb_v1_events_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbG93ZGIvdjEvZXZlbnRzX3NlcnZpY2UucHJvdG8SCWZsb3dkYi52MSIzCgxXYXRjaFJlcXVlc3QSIwoFdHlwZXMYASADKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlIrkECg1XYXRjaFJlc3BvbnNlEiIKBHR5cGUYASABKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlEg8KB3RpbWVfdXMYAiABKAMSDwoHZHJvcHBlZBgDIAEoBBI0Cg9iYXRjaF9jb21taXR0ZWQYCiABKAsyGS5mbG93ZGIudjEuQmF0Y2hDb21taXR0ZWRIABI0Cg9tZW10YWJsZV9mcm96ZW4YCyABKAsyGS5mbG93ZGIudjEuTWVtdGFibGVGcm96ZW5IABIwCg1mbHVzaF9zdGFydGVkGAwgASgLMhcuZmxvd2RiLnYxLkZsdXNoU3RhcnRlZEgAEjIKDmZsdXNoX2ZpbmlzaGVkGA0gASgLMhguZmxvd2RiLnYxLkZsdXNoRmluaXNoZWRIABIwCg13YWxfdHJ1bmNhdGVkGA4gASgLMhcuZmxvd2RiLnYxLldhbFRydW5jYXRlZEgAEjcKEXdyaXRlX3N0YWxsX2JlZ2FuGA8gASgLMhouZmxvd2RiLnYxLldyaXRlU3RhbGxCZWdhbkgAEjcKEXdyaXRlX3N0YWxsX2VuZGVkGBAgASgLMhouZmxvd2RiLnYxLldyaXRlU3RhbGxFbmRlZEgAEisKCmNvbXBhY3Rpb24YESABKAsyFS5mbG93ZGIudjEuQ29tcGFjdGlvbkgAEjYKEGJhY2tncm91bmRfZXJyb3IYEiABKAsyGi5mbG93ZGIudjEuQmFja2dyb3VuZEVycm9ySABCBwoFZXZlbnQieQoOQmF0Y2hDb21taXR0ZWQSEQoJZmlyc3Rfc2VxGAEgASgDEhAKCGxhc3Rfc2VxGAIgASgDEg8KB3JlY29yZHMYAyABKAMSDQoFYnl0ZXMYBCABKAMSDgoGc3luY2VkGAUgASgIEhIKCmdyb3VwX3NpemUYBiABKAMiRgoOTWVtdGFibGVGcm96ZW4SDwoHcmVjb3JkcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgx3YWxfZmlsZV9udW0YAyABKAMiQAoMRmx1c2hTdGFydGVkEhAKCGZpbGVfbnVtGAEgASgDEg8KB3JlY29yZHMYAiABKAMSDQoFYnl0ZXMYAyABKAMidgoNRmx1c2hGaW5pc2hlZBIQCghmaWxlX251bRgBIAEoAxIPCgdyZWNvcmRzGAIgASgDEg0KBWJ5dGVzGAMgASgDEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBm1pbl90cxgFIAEoAxIOCgZtYXhfdHMYBiABKAMiKQoMV2FsVHJ1bmNhdGVkEhkKEXJlbW92ZWRfZmlsZV9udW1zGAEgAygDIisKD1dyaXRlU3RhbGxCZWdhbhIYChBmcm96ZW5fbWVtdGFibGVzGAEgASgDIiYKD1dyaXRlU3RhbGxFbmRlZBITCgtkdXJhdGlvbl9tcxgBIAEoASJxCgpDb21wYWN0aW9uEhMKC2lucHV0X2ZpbGVzGAEgASgDEhQKDG91dHB1dF9maWxlcxgCIAEoAxIQCghieXRlc19pbhgDIAEoAxIRCglieXRlc19vdXQYBCABKAMSEwoLZHVyYXRpb25fbXMYBSABKAEiMAoPQmFja2dyb3VuZEVycm9yEg8KB21lc3NhZ2UYASABKAkSDAoEY29kZRgCIAEoCSJpChNXYXRjaENoYW5nZXNSZXF1ZXN0Eg4KBnByZWZpeBgBIAEoDBIRCglzdGFydF9zZXEYAiABKAMSHAoUcHJvZ3Jlc3NfaW50ZXJ2YWxfbXMYAyABKA0SEQoJa2V5c19vbmx5GAQgASgIIpcBCgZDaGFuZ2USIwoEdHlwZRgBIAEoDjIVLmZsb3dkYi52MS5DaGFuZ2VUeXBlEgsKA3NlcRgCIAEoAxILCgNrZXkYAyABKAwSDwoCdHMYBCABKANIAIgBARINCgV2YWx1ZRgFIAEoDBIUCgxleHBpcmVfYXRfdXMYBiABKAMSEQoJcmFuZ2VfZW5kGAcgASgMQgUKA190cyJZChRXYXRjaENoYW5nZXNSZXNwb25zZRIiCgdjaGFuZ2VzGAEgAygLMhEuZmxvd2RiLnYxLkNoYW5nZRIQCghwcm9ncmVzcxgCIAEoCBILCgNzZXEYAyABKAMq7gIKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHgoaRVZFTlRfVFlQRV9CQVRDSF9DT01NSVRURUQQARIeChpFVkVOVF9UWVBFX01FTVRBQkxFX0ZST1pFThACEhwKGEVWRU5UX1RZUEVfRkxVU0hfU1RBUlRFRBADEh0KGUVWRU5UX1RZUEVfRkxVU0hfRklOSVNIRUQQBBIcChhFVkVOVF9UWVBFX1dBTF9UUlVOQ0FURUQQBRIgChxFVkVOVF9UWVBFX1dSSVRFX1NUQUxMX0JFR0FOEAYSIAocRVZFTlRfVFlQRV9XUklURV9TVEFMTF9FTkRFRBAHEiEKHUVWRU5UX1RZUEVfQ09NUEFDVElPTl9TVEFSVEVEEAgSIgoeRVZFTlRfVFlQRV9DT01QQUNUSU9OX0ZJTklTSEVEEAkSHwobRVZFTlRfVFlQRV9CQUNLR1JPVU5EX0VSUk9SEAoqdAoKQ2hhbmdlVHlwZRIbChdDSEFOR0VfVFlQRV9VTlNQRUNJRklFRBAAEhMKD0NIQU5HRV9UWVBFX1BVVBABEhYKEkNIQU5HRV9UWVBFX0RFTEVURRACEhwKGENIQU5HRV9UWVBFX0RFTEVURV9SQU5HRRADMqABCg1FdmVudHNTZXJ2aWNlEjwKBVdhdGNoEhcuZmxvd2RiLnYxLldhdGNoUmVxdWVzdBoYLmZsb3dkYi52MS5XYXRjaFJlc3BvbnNlMAESUQoMV2F0Y2hDaGFuZ2VzEh4uZmxvd2RiLnYxLldhdGNoQ2hhbmdlc1JlcXVlc3QaHy5mbG93ZGIudjEuV2F0Y2hDaGFuZ2VzUmVzcG9uc2UwAUKkAQoNY29tLmZsb3dkYi52MUISRXZlbnRzU2VydmljZVByb3RvUAFaOmdpdGh1Yi5jb20vZmxvd2RiL2Zsb3dkYi9jbGllbnRzL2dvL2dlbi9mbG93ZGIvdjE7Zmxvd2RidjGiAgNGWFiqAglGbG93ZGIuVjHKAglGbG93ZGJcVjHiAhVGbG93ZGJcVjFcR1BCTWV0YWRhdGHqAgpGbG93ZGI6OlYxYgZwcm90bzM");
+  fileDesc("Ch5mbG93ZGIvdjEvZXZlbnRzX3NlcnZpY2UucHJvdG8SCWZsb3dkYi52MSIzCgxXYXRjaFJlcXVlc3QSIwoFdHlwZXMYASADKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlIrkECg1XYXRjaFJlc3BvbnNlEiIKBHR5cGUYASABKA4yFC5mbG93ZGIudjEuRXZlbnRUeXBlEg8KB3RpbWVfdXMYAiABKAMSDwoHZHJvcHBlZBgDIAEoBBI0Cg9iYXRjaF9jb21taXR0ZWQYCiABKAsyGS5mbG93ZGIudjEuQmF0Y2hDb21taXR0ZWRIABI0Cg9tZW10YWJsZV9mcm96ZW4YCyABKAsyGS5mbG93ZGIudjEuTWVtdGFibGVGcm96ZW5IABIwCg1mbHVzaF9zdGFydGVkGAwgASgLMhcuZmxvd2RiLnYxLkZsdXNoU3RhcnRlZEgAEjIKDmZsdXNoX2ZpbmlzaGVkGA0gASgLMhguZmxvd2RiLnYxLkZsdXNoRmluaXNoZWRIABIwCg13YWxfdHJ1bmNhdGVkGA4gASgLMhcuZmxvd2RiLnYxLldhbFRydW5jYXRlZEgAEjcKEXdyaXRlX3N0YWxsX2JlZ2FuGA8gASgLMhouZmxvd2RiLnYxLldyaXRlU3RhbGxCZWdhbkgAEjcKEXdyaXRlX3N0YWxsX2VuZGVkGBAgASgLMhouZmxvd2RiLnYxLldyaXRlU3RhbGxFbmRlZEgAEisKCmNvbXBhY3Rpb24YESABKAsyFS5mbG93ZGIudjEuQ29tcGFjdGlvbkgAEjYKEGJhY2tncm91bmRfZXJyb3IYEiABKAsyGi5mbG93ZGIudjEuQmFja2dyb3VuZEVycm9ySABCBwoFZXZlbnQieQoOQmF0Y2hDb21taXR0ZWQSEQoJZmlyc3Rfc2VxGAEgASgDEhAKCGxhc3Rfc2VxGAIgASgDEg8KB3JlY29yZHMYAyABKAMSDQoFYnl0ZXMYBCABKAMSDgoGc3luY2VkGAUgASgIEhIKCmdyb3VwX3NpemUYBiABKAMiRgoOTWVtdGFibGVGcm96ZW4SDwoHcmVjb3JkcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgx3YWxfZmlsZV9udW0YAyABKAMiQAoMRmx1c2hTdGFydGVkEhAKCGZpbGVfbnVtGAEgASgDEg8KB3JlY29yZHMYAiABKAMSDQoFYnl0ZXMYAyABKAMidgoNRmx1c2hGaW5pc2hlZBIQCghmaWxlX251bRgBIAEoAxIPCgdyZWNvcmRzGAIgASgDEg0KBWJ5dGVzGAMgASgDEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBm1pbl90cxgFIAEoAxIOCgZtYXhfdHMYBiABKAMiKQoMV2FsVHJ1bmNhdGVkEhkKEXJlbW92ZWRfZmlsZV9udW1zGAEgAygDIj4KD1dyaXRlU3RhbGxCZWdhbhIYChBmcm96ZW5fbWVtdGFibGVzGAEgASgDEhEKCWwwX3RhYmxlcxgCIAEoAyImCg9Xcml0ZVN0YWxsRW5kZWQSEwoLZHVyYXRpb25fbXMYASABKAEirAEKCkNvbXBhY3Rpb24SDQoFbGV2ZWwYASABKAUSFAoMb3V0cHV0X2xldmVsGAIgASgFEgwKBGtpbmQYAyABKAkSFwoPaW5wdXRfZmlsZV9udW1zGAQgAygDEhgKEG91dHB1dF9maWxlX251bXMYBSADKAMSEAoIYnl0ZXNfaW4YBiABKAMSEQoJYnl0ZXNfb3V0GAcgASgDEhMKC2R1cmF0aW9uX21zGAggASgBIjAKD0JhY2tncm91bmRFcnJvchIPCgdtZXNzYWdlGAEgASgJEgwKBGNvZGUYAiABKAkiaQoTV2F0Y2hDaGFuZ2VzUmVxdWVzdBIOCgZwcmVmaXgYASABKAwSEQoJc3RhcnRfc2VxGAIgASgDEhwKFHByb2dyZXNzX2ludGVydmFsX21zGAMgASgNEhEKCWtleXNfb25seRgEIAEoCCKXAQoGQ2hhbmdlEiMKBHR5cGUYASABKA4yFS5mbG93ZGIudjEuQ2hhbmdlVHlwZRILCgNzZXEYAiABKAMSCwoDa2V5GAMgASgMEg8KAnRzGAQgASgDSACIAQESDQoFdmFsdWUYBSABKAwSFAoMZXhwaXJlX2F0X3VzGAYgASgDEhEKCXJhbmdlX2VuZBgHIAEoDEIFCgNfdHMiWQoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIgoHY2hhbmdlcxgBIAMoCzIRLmZsb3dkYi52MS5DaGFuZ2USEAoIcHJvZ3Jlc3MYAiABKAgSCwoDc2VxGAMgASgDKu4CCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEh4KGkVWRU5UX1RZUEVfQkFUQ0hfQ09NTUlUVEVEEAESHgoaRVZFTlRfVFlQRV9NRU1UQUJMRV9GUk9aRU4QAhIcChhFVkVOVF9UWVBFX0ZMVVNIX1NUQVJURUQQAxIdChlFVkVOVF9UWVBFX0ZMVVNIX0ZJTklTSEVEEAQSHAoYRVZFTlRfVFlQRV9XQUxfVFJVTkNBVEVEEAUSIAocRVZFTlRfVFlQRV9XUklURV9TVEFMTF9CRUdBThAGEiAKHEVWRU5UX1RZUEVfV1JJVEVfU1RBTExfRU5ERUQQBxIhCh1FVkVOVF9UWVBFX0NPTVBBQ1RJT05fU1RBUlRFRBAIEiIKHkVWRU5UX1RZUEVfQ09NUEFDVElPTl9GSU5JU0hFRBAJEh8KG0VWRU5UX1RZUEVfQkFDS0dST1VORF9FUlJPUhAKKnQKCkNoYW5nZVR5cGUSGwoXQ0hBTkdFX1RZUEVfVU5TUEVDSUZJRUQQABITCg9DSEFOR0VfVFlQRV9QVVQQARIWChJDSEFOR0VfVFlQRV9ERUxFVEUQAhIcChhDSEFOR0VfVFlQRV9ERUxFVEVfUkFOR0UQAzKgAQoNRXZlbnRzU2VydmljZRI8CgVXYXRjaBIXLmZsb3dkYi52MS5XYXRjaFJlcXVlc3QaGC5mbG93ZGIudjEuV2F0Y2hSZXNwb25zZTABElEKDFdhdGNoQ2hhbmdlcxIeLmZsb3dkYi52MS5XYXRjaENoYW5nZXNSZXF1ZXN0Gh8uZmxvd2RiLnYxLldhdGNoQ2hhbmdlc1Jlc3BvbnNlMAFCpAEKDWNvbS5mbG93ZGIudjFCEkV2ZW50c1NlcnZpY2VQcm90b1ABWjpnaXRodWIuY29tL2Zsb3dkYi9mbG93ZGIvY2xpZW50cy9nby9nZW4vZmxvd2RiL3YxO2Zsb3dkYnYxogIDRlhYqgIJRmxvd2RiLlYxygIJRmxvd2RiXFYx4gIVRmxvd2RiXFYxXEdQQk1ldGFkYXRh6gIKRmxvd2RiOjpWMWIGcHJvdG8z");
 
 /**
  * WatchRequest configures a pipeline event stream.
@@ -362,6 +362,13 @@ export type WriteStallBegan = Message<"flowdb.v1.WriteStallBegan"> & {
    * @generated from field: int64 frozen_memtables = 1;
    */
   frozenMemtables: bigint;
+
+  /**
+   * Level-0 tables at the start of the stall (0 when not the cause).
+   *
+   * @generated from field: int64 l0_tables = 2;
+   */
+  l0Tables: bigint;
 };
 
 /**
@@ -393,44 +400,66 @@ export const WriteStallEndedSchema: GenMessage<WriteStallEnded> = /*@__PURE__*/
   messageDesc(file_flowdb_v1_events_service, 8);
 
 /**
- * Compaction describes a compaction event; fields the engine does not report
- * are 0.
+ * Compaction describes a compaction (COMPACTION_STARTED: outputs, bytes_out
+ * and duration_ms are not yet known and are 0/empty).
  *
  * @generated from message flowdb.v1.Compaction
  */
 export type Compaction = Message<"flowdb.v1.Compaction"> & {
   /**
-   * Input files.
+   * Source level.
    *
-   * @generated from field: int64 input_files = 1;
+   * @generated from field: int32 level = 1;
    */
-  inputFiles: bigint;
+  level: number;
 
   /**
-   * Output files (finished only).
+   * Destination level.
    *
-   * @generated from field: int64 output_files = 2;
+   * @generated from field: int32 output_level = 2;
    */
-  outputFiles: bigint;
+  outputLevel: number;
 
   /**
-   * Bytes read (finished only).
+   * "merge" (rewrite), "move" (tables re-linked, nothing written) or "drop"
+   * (whole tables deleted because every record expired).
    *
-   * @generated from field: int64 bytes_in = 3;
+   * @generated from field: string kind = 3;
+   */
+  kind: string;
+
+  /**
+   * Input SSTable file numbers.
+   *
+   * @generated from field: repeated int64 input_file_nums = 4;
+   */
+  inputFileNums: bigint[];
+
+  /**
+   * Output SSTable file numbers (moves: the moved tables).
+   *
+   * @generated from field: repeated int64 output_file_nums = 5;
+   */
+  outputFileNums: bigint[];
+
+  /**
+   * Bytes read.
+   *
+   * @generated from field: int64 bytes_in = 6;
    */
   bytesIn: bigint;
 
   /**
-   * Bytes written (finished only).
+   * Bytes written.
    *
-   * @generated from field: int64 bytes_out = 4;
+   * @generated from field: int64 bytes_out = 7;
    */
   bytesOut: bigint;
 
   /**
-   * Duration, ms (finished only).
+   * Duration, ms.
    *
-   * @generated from field: double duration_ms = 5;
+   * @generated from field: double duration_ms = 8;
    */
   durationMs: number;
 };

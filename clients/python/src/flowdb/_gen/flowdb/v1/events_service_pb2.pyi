@@ -64,18 +64,24 @@ class Change(_message.Message):
     def __init__(self, type: _Optional[_Union[ChangeType, str]] = ..., seq: _Optional[int] = ..., key: _Optional[bytes] = ..., ts: _Optional[int] = ..., value: _Optional[bytes] = ..., expire_at_us: _Optional[int] = ..., range_end: _Optional[bytes] = ...) -> None: ...
 
 class Compaction(_message.Message):
-    __slots__ = ["bytes_in", "bytes_out", "duration_ms", "input_files", "output_files"]
+    __slots__ = ["bytes_in", "bytes_out", "duration_ms", "input_file_nums", "kind", "level", "output_file_nums", "output_level"]
     BYTES_IN_FIELD_NUMBER: _ClassVar[int]
     BYTES_OUT_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
-    INPUT_FILES_FIELD_NUMBER: _ClassVar[int]
-    OUTPUT_FILES_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FILE_NUMS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FILE_NUMS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_LEVEL_FIELD_NUMBER: _ClassVar[int]
     bytes_in: int
     bytes_out: int
     duration_ms: float
-    input_files: int
-    output_files: int
-    def __init__(self, input_files: _Optional[int] = ..., output_files: _Optional[int] = ..., bytes_in: _Optional[int] = ..., bytes_out: _Optional[int] = ..., duration_ms: _Optional[float] = ...) -> None: ...
+    input_file_nums: _containers.RepeatedScalarFieldContainer[int]
+    kind: str
+    level: int
+    output_file_nums: _containers.RepeatedScalarFieldContainer[int]
+    output_level: int
+    def __init__(self, level: _Optional[int] = ..., output_level: _Optional[int] = ..., kind: _Optional[str] = ..., input_file_nums: _Optional[_Iterable[int]] = ..., output_file_nums: _Optional[_Iterable[int]] = ..., bytes_in: _Optional[int] = ..., bytes_out: _Optional[int] = ..., duration_ms: _Optional[float] = ...) -> None: ...
 
 class FlushFinished(_message.Message):
     __slots__ = ["bytes", "duration_ms", "file_num", "max_ts", "min_ts", "records"]
@@ -176,10 +182,12 @@ class WatchResponse(_message.Message):
     def __init__(self, type: _Optional[_Union[EventType, str]] = ..., time_us: _Optional[int] = ..., dropped: _Optional[int] = ..., batch_committed: _Optional[_Union[BatchCommitted, _Mapping]] = ..., memtable_frozen: _Optional[_Union[MemtableFrozen, _Mapping]] = ..., flush_started: _Optional[_Union[FlushStarted, _Mapping]] = ..., flush_finished: _Optional[_Union[FlushFinished, _Mapping]] = ..., wal_truncated: _Optional[_Union[WalTruncated, _Mapping]] = ..., write_stall_began: _Optional[_Union[WriteStallBegan, _Mapping]] = ..., write_stall_ended: _Optional[_Union[WriteStallEnded, _Mapping]] = ..., compaction: _Optional[_Union[Compaction, _Mapping]] = ..., background_error: _Optional[_Union[BackgroundError, _Mapping]] = ...) -> None: ...
 
 class WriteStallBegan(_message.Message):
-    __slots__ = ["frozen_memtables"]
+    __slots__ = ["frozen_memtables", "l0_tables"]
     FROZEN_MEMTABLES_FIELD_NUMBER: _ClassVar[int]
+    L0_TABLES_FIELD_NUMBER: _ClassVar[int]
     frozen_memtables: int
-    def __init__(self, frozen_memtables: _Optional[int] = ...) -> None: ...
+    l0_tables: int
+    def __init__(self, frozen_memtables: _Optional[int] = ..., l0_tables: _Optional[int] = ...) -> None: ...
 
 class WriteStallEnded(_message.Message):
     __slots__ = ["duration_ms"]
