@@ -582,6 +582,11 @@ export class Engine implements KV {
     await this.#compactor.compactRange(range.start, range.end);
   }
 
+  /** Resolves when background compaction has nothing left to do (tests, benchmarks). */
+  async compactionIdle(): Promise<void> {
+    await this.#compactor.idle();
+  }
+
   /** Checks every live table's checksums, order and properties; lists damaged files. */
   async verify(): Promise<TableProblem[]> {
     this.#checkOpen();

@@ -105,11 +105,10 @@ export class Compactor {
 
   flushed(bytes: number): void {
     this.s.flushBytes += bytes;
-    if (this.#h.opts.autoCompaction || this.l0Count() >= this.#h.opts.l0SlowdownTables) this.schedule();
+    if (this.#h.opts.autoCompaction) this.schedule();
   }
 
   async slowdown(): Promise<void> {
-    this.schedule();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, SLOWDOWN_MS));
     this.s.stallMicros += (performance.now() - t0) * 1000;
@@ -191,6 +190,11 @@ export class Compactor {
     return true;
   }
 
+  /** Resolves when no background compaction is running or scheduled. */
+  async idle(): Promise<void> {
+    while (this.#loop !== undefined) await this.#loop.catch(() => undefined);
+  }
+
   /** Runs `fn` with no compaction in progress. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.#mutex.run(fn);
@@ -211,6 +215,7 @@ export class Compactor {
       }
     });
     this.#wake();
+    if (this.#h.opts.autoCompaction) this.schedule();
   }
 
   async #execute(plan: Plan): Promise<void> {
