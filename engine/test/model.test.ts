@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type BatchOp, type Engine, type ScanOptions, openEngine } from '../src/index.ts';
+import { type BatchOp, type Engine, type ScanOptions, type Snapshot, openEngine } from '../src/index.ts';
 import { ManualClock, ModelKV } from '../src/testing/index.ts';
 import { MemFS } from '../src/vfs/index.ts';
 import { rng, type Rng } from './rng.ts';
@@ -61,10 +61,13 @@ async function runSeed(seed: number): Promise<void> {
   const clock = new ManualClock();
   let fs = new MemFS();
   const opts = { fs, clock, memtableBytes: 1024 + r.int(8192), blockBytes: 64 + r.int(512), bloomBitsPerKey: r.int(12),
-    compression: r.int(2) ? ('zstd' as const) : ('none' as const), maxFrozenMemtables: 1 + r.int(2) };
+    compression: r.int(2) ? ('zstd' as const) : ('none' as const), maxFrozenMemtables: 1 + r.int(2),
+    levelBaseBytes: 1024 + r.int(4096), targetFileBytes: 256 + r.int(2048) };
   let db: Engine = await openEngine('/db', opts);
   const model = new ModelKV(() => clock.nowMicros());
   const log: string[] = [];
+  /** Live snapshots with the model as of their creation. */
+  let snaps: { snap: Snapshot; model: ModelKV }[] = [];
   try {
     for (let i = 0; i < OPS; i++) {
       const p = r.int(100);
@@ -80,6 +83,16 @@ async function runSeed(seed: number): Promise<void> {
         const got = await db.get(key, ts === undefined ? {} : { ts });
         const want = model.get(key, ts);
         assert.deepEqual(norm(got), norm(want), `get ${show(key)} ts=${ts}`);
+      } else if (p < 75 && snaps.length > 0 && r.int(3) === 0) {
+        const s = snaps[r.int(snaps.length)] as { snap: Snapshot; model: ModelKV };
+        const o = { ...randScan(r), snapshot: s.snap };
+        log.push(`snapshot scan @${s.snap.seq} ${show(o)}`);
+        const got = [];
+        for await (const rec of db.scan(o)) got.push(norm(rec));
+        assert.deepEqual(got, s.model.scan(o).map(norm), `snapshot scan ${show(o)}`);
+        const key = randKey(r);
+        const ts = randTs(r);
+        assert.deepEqual(norm(await db.get(key, { ts, snapshot: s.snap })), norm(s.model.get(key, ts)), `snapshot get ${show(key)} ts=${ts}`);
       } else if (p < 75) {
         const o = randScan(r);
         log.push(`scan ${show(o)}`);
@@ -87,15 +100,31 @@ async function runSeed(seed: number): Promise<void> {
         for await (const rec of db.scan(o)) got.push(norm(rec));
         assert.deepEqual(got, model.scan(o).map(norm), `scan ${show(o)}`);
         assert.equal(await db.count(o), got.length);
-      } else if (p < 83) {
+      } else if (p < 79) {
         log.push('flush');
         await db.flush();
+      } else if (p < 83) {
+        if (r.int(2) === 0 && snaps.length < 3) {
+          log.push('snapshot');
+          snaps.push({ snap: db.snapshot(), model: model.clone() });
+        } else if (snaps.length > 0 && r.int(2) === 0) {
+          log.push('release snapshot');
+          snaps.splice(r.int(snaps.length), 1)[0]?.snap.release();
+        } else {
+          const a = randKey(r);
+          const b = randKey(r);
+          const range = r.int(2) === 0 ? {} : Buffer.compare(a, b) <= 0 ? { start: a, end: b } : { start: b, end: a };
+          log.push(`compact ${show(range)}`);
+          await db.compact(range);
+        }
       } else if (p < 89) {
         log.push('reopen');
+        snaps = [];
         await db.close();
         db = await openEngine('/db', opts);
       } else if (p < 94) {
         log.push('crash');
+        snaps = [];
         fs = fs.crashClone({ keepUnsyncedFraction: r.int(2) ? 0.5 : 0, rng: () => r.float() });
         opts.fs = fs;
         await db.close().catch(() => undefined);
