@@ -43,6 +43,7 @@ for (const [name, opts] of [
   ['gRPC', { protocol: 'grpc' }],
   ['Connect h2', { protocol: 'connect', httpVersion: '2' }],
   ['Connect HTTP/1.1', { protocol: 'connect', httpVersion: '1.1' }],
+  ['gRPC-Web HTTP/1.1', { protocol: 'grpc-web', httpVersion: '1.1' }],
 ] as const) {
   test(`TS client over ${name}: every RPC`, async () => {
     const db = new FlowClient({ baseUrl: srv.baseUrl, timeoutMs: 10_000, ...opts });

@@ -12,7 +12,7 @@
  */
 import * as net from 'node:net';
 import { Code, createClient, type CallOptions, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
-import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { KVService, type BatchOpSchema, type IngestRequest, type ScanRequestSchema } from './gen/flowdb/v1/kv_service_pb.ts';
 import { StatsService, type EngineStats } from './gen/flowdb/v1/stats_service_pb.ts';
@@ -54,8 +54,8 @@ export interface FlowClientOptions {
   baseUrl?: string;
   /** Connect over this unix socket instead of TCP. */
   unixSocket?: string;
-  /** "grpc" (default, HTTP/2) or "connect" (HTTP/2, or HTTP/1.1 with httpVersion "1.1": no bidi Ingest). */
-  protocol?: 'grpc' | 'connect';
+  /** "grpc" (default, HTTP/2), "connect" or "grpc-web" (HTTP/2, or HTTP/1.1 with httpVersion "1.1": no bidi Ingest). */
+  protocol?: 'grpc' | 'connect' | 'grpc-web';
   httpVersion?: '1.1' | '2';
   /** Bearer token; default $FLOWDB_TOKEN. */
   token?: string;
@@ -151,7 +151,9 @@ export class FlowClient {
       };
       transport = o.protocol === 'connect'
         ? createConnectTransport({ ...common, httpVersion: o.httpVersion ?? '2' })
-        : createGrpcTransport(common);
+        : o.protocol === 'grpc-web'
+          ? createGrpcWebTransport({ ...common, httpVersion: o.httpVersion ?? '2' })
+          : createGrpcTransport(common);
     }
     this.kv = createClient(KVService, transport);
     this.statsClient = createClient(StatsService, transport);
