@@ -318,6 +318,15 @@ test('SIGTERM under write load: exit 0, NOT_SERVING, streams end UNAVAILABLE, no
       return e instanceof FlowClientError ? e.reason : String(e);
     }
   })();
+  const healthSeen = (async () => {
+    const statuses: number[] = [];
+    try {
+      for await (const h of db.health.watch({ service: '' })) statuses.push(h.status);
+    } catch {
+      // the connection goes away at the end of the drain
+    }
+    return statuses;
+  })();
   await new Promise((r) => setTimeout(r, 700));
   assert.ok(acked.length > 0, 'writers made progress');
   const t0 = Date.now();
@@ -328,6 +337,7 @@ test('SIGTERM under write load: exit 0, NOT_SERVING, streams end UNAVAILABLE, no
   await Promise.all(writers);
   await ingester;
   assert.equal(await feed, 'ERROR_REASON_SHUTTING_DOWN');
+  assert.deepEqual(await healthSeen, [1, 2], 'health Watch: SERVING then NOT_SERVING');
   s = await spawnServer(d);
   const db2 = new FlowClient({ baseUrl: s.baseUrl });
   const all = [...acked, ...ingested];
