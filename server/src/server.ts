@@ -259,7 +259,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     const grace = Math.min(deadline, Date.now() + 500);
     while ((sessions.size > 0 || h1Sockets.size > 0) && Date.now() < grace) await new Promise((r) => setTimeout(r, 20));
     if (sessions.size > 0 || tracker.streams > 0 || h1Sockets.size > 0) {
-      log.warn('shutdown deadline reached; closing connections', { sessions: sessions.size, streams: tracker.streams, http1: h1Sockets.size });
+      log.info('closing connections still open after the drain', { sessions: sessions.size, streams: tracker.streams, http1: h1Sockets.size });
     }
     for (const s of sessions) s.destroy();
     for (const s of h1Sockets) s.destroy();

@@ -278,7 +278,7 @@ test('restart keeps the data', async () => {
 test('SIGTERM under write load: exit 0, NOT_SERVING, streams end UNAVAILABLE, no acknowledged write lost', async () => {
   const d = tmp();
   dirs.push(d);
-  let s = await spawnServer(d, ['--sync=always']);
+  let s = await spawnServer(d, ['--sync=always', '--log-level=info']);
   const db = new FlowClient({ baseUrl: s.baseUrl, timeoutMs: 10_000 });
   const acked: string[] = [];
   const ingested: string[] = [];
@@ -331,6 +331,7 @@ test('SIGTERM under write load: exit 0, NOT_SERVING, streams end UNAVAILABLE, no
   assert.ok(acked.length > 0, 'writers made progress');
   const t0 = Date.now();
   const code = await s.stop('SIGTERM');
+  if (process.env['FLOWDB_TEST_DEBUG']) console.error(s.stderr());
   stop = true;
   assert.equal(code, 0, s.stderr());
   assert.ok(Date.now() - t0 < 12_000);
