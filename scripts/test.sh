@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): installs what is missing, then runs every suite.
+# The one test command (README, CI). Installs what is missing, then runs every gate and suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
+for tool in go curl openssl; do
+  command -v "$tool" >/dev/null || { echo "test: '$tool' is required and missing" >&2; exit 1; }
+done
 echo "== node $(node --version)"
 echo "== typecheck"
 tsc -p engine
-echo "== engine tests"
-node --test --test-concurrency=2 --test-reporter=spec 'engine/src/**/*.test.ts' 'engine/test/**/*.test.ts'
+tsc -p server
+tsc -p clients/ts
+[ -f bench/tsconfig.json ] && tsc -p bench
+echo "== proto: lint, breaking, generated code"
+buf lint
+bash scripts/check-breaking.sh
+bash scripts/check-generated.sh
+echo "== tests"
+node --test --test-concurrency=2 --test-timeout=600000 --test-reporter=spec \
+  'engine/src/**/*.test.ts' 'engine/test/**/*.test.ts' 'server/test/*.test.ts'
