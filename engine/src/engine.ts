@@ -276,6 +276,7 @@ export class Engine implements KV {
       if (this.#bgError !== undefined) throw this.#bgError;
       if (this.#compactor.l0Count() >= this.#opts.l0StopTables) {
         await this.#compactor.stallUntilBelow(this.#opts.l0StopTables, this.#frozen.length);
+        if (this.#state !== 'open') throw new FlowError(ErrorCode.CLOSED, 'the engine is closing');
         continue;
       }
       if (this.#active.bytes < this.#opts.memtableBytes) {
