@@ -39,13 +39,23 @@ export interface RangeTombstone {
 export const MAX_KEY_BYTES = 65536;
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Bytewise order. NB: a JS loop beats Buffer.compare (a native call, ~75 ns) for the short
+ * keys of the hot paths; long keys fall back to the native compare.
+ */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
+  const n = a.length < b.length ? a.length : b.length;
+  if (n > 64) return Buffer.compare(a, b);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /** Internal order: key asc, ts asc, seq desc. */
 export function compareEntries(a: Entry, b: Entry): number {
-  const c = Buffer.compare(a.key, b.key);
+  const c = compareBytes(a.key, b.key);
   if (c !== 0) return c;
   if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
   return b.seq - a.seq;
@@ -53,7 +63,7 @@ export function compareEntries(a: Entry, b: Entry): number {
 
 /** Order of (key, ts) only. */
 export function compareKeyTs(ak: Uint8Array, ats: number, bk: Uint8Array, bts: number): number {
-  const c = Buffer.compare(ak, bk);
+  const c = compareBytes(ak, bk);
   if (c !== 0) return c;
   return ats < bts ? -1 : ats > bts ? 1 : 0;
 }
