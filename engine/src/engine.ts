@@ -599,6 +599,8 @@ export class Engine implements KV {
     limit: number | undefined, keysOnly: boolean,
   ): AsyncGenerator<Record> {
     if (b === undefined || limit === 0) return;
+    // A scan of one key (get latest) can skip tables by their bloom filter.
+    const pointKey = b.lower !== undefined && b.upper !== undefined && isSuccessorOf(b.upper, b.lower) ? b.lower : undefined;
     const sources: RunSource[] = [];
     const lists: (readonly RangeTombstone[])[] = [];
     for (const mt of mems) {
@@ -613,6 +615,7 @@ export class Engine implements KV {
       if (b.lower !== undefined && compareBytes(m.largestKey, b.lower) < 0) continue;
       lists.push(t.rangeTombstones);
       if (m.puts + m.deletes === 0 || m.maxTs < b.tsFrom || m.minTs > b.tsTo) continue;
+      if (pointKey !== undefined && !t.mayContain(pointKey)) continue;
       const it = t.iter({
         ...(b.lower !== undefined ? { lower: b.lower } : {}),
         ...(b.upper !== undefined ? { upper: b.upper } : {}),
@@ -683,6 +686,11 @@ export class Engine implements KV {
       ...this.#compactor.stats(this.#s.bytesWritten, this.#s.stalls, this.#s.stallMicros),
     };
   }
+}
+
+/** True when `upper` is `lower` + 0x00, the bounds of exactly one key. */
+function isSuccessorOf(upper: Uint8Array, lower: Uint8Array): boolean {
+  return upper.length === lower.length + 1 && upper[lower.length] === 0 && compareBytes(upper.subarray(0, lower.length), lower) === 0;
 }
 
 function toRecord(e: Entry, keysOnly: boolean): Record {

@@ -19,7 +19,9 @@ export interface RunSource {
   nextRun(): Promise<Entry[] | undefined> | Entry[] | undefined;
 }
 
-const RUN = 256;
+/** Memtable runs start small (a get or limit-1 scan reads little) and double up to MAX_RUN. */
+const FIRST_RUN = 8;
+const MAX_RUN = 256;
 const EMPTY = new Uint8Array(0);
 
 export function inBounds(key: Uint8Array, b: Bounds): boolean {
@@ -33,11 +35,14 @@ export function memtableSource(mt: Memtable, b: Bounds, reverse: boolean): RunSo
     seekKey === undefined ? undefined : { key: seekKey, ts: Number.MIN_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER, kind: Kind.PUT, expireAt: 0, value: EMPTY };
   const it = reverse ? mt.list.descending(probe) : mt.list.ascending(probe);
   let done = false;
+  let size = FIRST_RUN;
   return {
     nextRun(): Entry[] | undefined {
       if (done) return undefined;
       const run: Entry[] = [];
-      while (run.length < RUN) {
+      const want = size;
+      if (size < MAX_RUN) size *= 2;
+      while (run.length < want) {
         const r = it.next();
         if (r.done === true) {
           done = true;
