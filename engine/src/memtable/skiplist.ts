@@ -2,7 +2,7 @@
  * SkipList: an ordered set of Entries in internal order (key asc, ts asc, seq desc).
  * Single-threaded (JS); iteration tolerates inserts made while it runs: a forward
  * cursor may or may not see entries inserted behind or ahead of it, never a broken link.
- * Reverse steps re-search from the head (O(log n) per step).
+ * Level 0 is doubly linked, so reverse steps are O(1).
  */
 import { compareEntries, type Entry } from '../base/entry.ts';
 
@@ -11,10 +11,12 @@ const MAX_HEIGHT = 20;
 interface Node {
   entry: Entry;
   next: (Node | undefined)[];
+  /** Level-0 predecessor; undefined for the first node. */
+  prev: Node | undefined;
 }
 
 export class SkipList {
-  #head: Node = { entry: undefined as unknown as Entry, next: new Array(MAX_HEIGHT).fill(undefined) };
+  #head: Node = { entry: undefined as unknown as Entry, next: new Array(MAX_HEIGHT).fill(undefined), prev: undefined };
   #height = 1;
   #length = 0;
   #rand = 0x9e3779b9;
@@ -55,7 +57,10 @@ export class SkipList {
       for (let lvl = this.#height; lvl < h; lvl++) prev[lvl] = this.#head;
       this.#height = h;
     }
-    const node: Node = { entry: e, next: new Array(h) };
+    const p0 = prev[0] as Node;
+    const node: Node = { entry: e, next: new Array(h), prev: p0 === this.#head ? undefined : p0 };
+    const succ = p0.next[0];
+    if (succ !== undefined) succ.prev = node;
     for (let lvl = 0; lvl < h; lvl++) {
       const p = prev[lvl] as Node;
       node.next[lvl] = p.next[lvl];
@@ -103,9 +108,8 @@ export class SkipList {
   *descending(before: Entry | undefined): Generator<Entry> {
     let n = this.#seekLT(before);
     while (n !== undefined) {
-      const e = n.entry;
-      yield e;
-      n = this.#seekLT(e);
+      yield n.entry;
+      n = n.prev;
     }
   }
 }
