@@ -14,13 +14,20 @@ bash scripts/bundle-server.sh >/dev/null
 # Several suites (TS, Go, Python) may build at once: serialize on the tag.
 exec 9>/tmp/flowdb-build-image.lock
 flock -w 300 9 || { echo "build-image: lock timeout" >&2; exit 1; }
+old=$(docker image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)
 DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$BASE" -t "$TAG" . >/dev/null 9>&- \
   || { echo "build-image: docker build failed" >&2; exit 1; }
+new=$(docker image inspect --format '{{.Id}}' "$TAG")
+# A rebuild leaves the previous image dangling: remove it (ignore if a container still uses it).
+if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
 bytes=$(docker image inspect --format '{{.Size}}' "$TAG")
 mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
 echo "build-image: $TAG on $BASE: $mb MB ($bytes bytes)" >&2
 if [ "${FLOWDB_RECORD_SIZE:-0}" = 1 ]; then
-  base_bytes=$(docker image inspect --format '{{.Size}}' "$BASE")
+  base_new=$(docker image inspect --format '{{.Id}}' "$TAG")
+# A rebuild leaves the previous image dangling: remove it (ignore if a container still uses it).
+if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
+bytes=$(docker image inspect --format '{{.Size}}' "$BASE")
   bundle=$(stat -c %s dist/image/server.mjs)
   {
     [ -f BENCHMARKS.md ] && grep -q '^## Container image' BENCHMARKS.md || printf '\n## Container image\n\n'

@@ -22,8 +22,8 @@ after(async () => {
   await L?.cleanup();
 });
 
-async function withServer<T>(dataDir: string, fn: (s: Running, db: FlowClient) => Promise<T>): Promise<T> {
-  const s = await L.start(dataDir);
+async function withServer<T>(dataDir: string, fn: (s: Running, db: FlowClient) => Promise<T>, socketDir?: string): Promise<T> {
+  const s = await L.start(dataDir, {}, socketDir);
   try {
     return await fn(s, new FlowClient({ baseUrl: s.endpoint, timeoutMs: 10_000 }));
   } catch (e) {
@@ -46,7 +46,23 @@ describe('smoke', () => {
       const keys: string[] = [];
       for await (const r of db.scanPrefix('smoke/')) keys.push(`${str(r.key)}=${str(r.value)}`);
       assert.deepEqual(keys, ['smoke/a=1', 'smoke/b=2']);
+      // the readiness probe of deploy/kubernetes checks this service name
+      assert.equal(await db.checkHealth('flowdb.v1.KVService'), 1);
     });
+  });
+  test('Unix socket on a shared directory (the deploy/ sidecar option)', async () => {
+    const sockDir = await L.newDataDir();
+    await withServer(
+      await L.newDataDir(),
+      async (s) => {
+        assert.ok(s.socketPath);
+        const db = new FlowClient({ unixSocket: s.socketPath, timeoutMs: 10_000 });
+        await db.put('sock/k', 'over-unix');
+        assert.equal(str((await db.get('sock/k'))?.value), 'over-unix');
+        assert.equal(await db.checkHealth(), 1);
+      },
+      sockDir,
+    );
   });
 });
 

@@ -24,6 +24,8 @@ const IMAGE_UID = 65532;
 export interface Running {
   /** http://127.0.0.1:<port> */
   endpoint: string;
+  /** Host path of the server's Unix socket, when started with socketDir. */
+  socketPath: string | undefined;
   /** Graceful stop (SIGTERM); resolves with the exit code. */
   stop(): Promise<number>;
   /** Hard kill and remove, for teardown; never throws. */
@@ -34,7 +36,8 @@ export interface Running {
 export interface Launcher {
   /** A fresh data directory the server can write. */
   newDataDir(): Promise<string>;
-  start(dataDir: string, env?: Record<string, string>): Promise<Running>;
+  /** socketDir: also listen on <socketDir>/flowdb.sock (a bind mount at /run/flowdb in the container). */
+  start(dataDir: string, env?: Record<string, string>, socketDir?: string): Promise<Running>;
   /** Removes data dirs (and, for containers, the image when this process built it). */
   cleanup(): Promise<void>;
 }
@@ -78,11 +81,16 @@ export async function containerLauncher(): Promise<Launcher> {
   const live = new Set<string>();
   return {
     newDataDir: () => dirs.make(IMAGE_UID),
-    async start(dataDir, env = {}) {
+    async start(dataDir, env = {}, socketDir) {
       let out = '';
+      const mounts = [{ source: dataDir, target: '/var/lib/flowdb', mode: 'rw' as const }];
+      if (socketDir !== undefined) {
+        mounts.push({ source: socketDir, target: '/run/flowdb', mode: 'rw' });
+        env = { FLOWDB_LISTEN: '0.0.0.0:50051,unix:/run/flowdb/flowdb.sock', ...env };
+      }
       const c = await new GenericContainer(IMAGE)
         .withExposedPorts(50051)
-        .withBindMounts([{ source: dataDir, target: '/var/lib/flowdb', mode: 'rw' }])
+        .withBindMounts(mounts)
         .withEnvironment({ FLOWDB_LOG_LEVEL: 'info', ...env })
         .withWaitStrategy(Wait.forLogMessage(/flowdb listening on/))
         .withStartupTimeout(30_000)
@@ -96,6 +104,7 @@ export async function containerLauncher(): Promise<Launcher> {
       };
       return {
         endpoint: `http://${c.getHost()}:${c.getMappedPort(50051)}`,
+        socketPath: socketDir === undefined ? undefined : join(socketDir, 'flowdb.sock'),
         async stop() {
           await c.stop({ timeout: 15_000, remove: false });
           const code = Number(await docker('inspect', '--format', '{{.State.ExitCode}}', id));
@@ -120,8 +129,9 @@ export async function processLauncher(): Promise<Launcher> {
   const live = new Set<ChildProcess>();
   return {
     newDataDir: () => dirs.make(),
-    async start(dataDir, env = {}) {
-      const child = spawn(process.execPath, [join(REPO, 'server/src/main.ts'), '--listen=127.0.0.1:0', `--data-dir=${dataDir}`], {
+    async start(dataDir, env = {}, socketDir) {
+      const listen = socketDir === undefined ? '127.0.0.1:0' : `127.0.0.1:0,unix:${join(socketDir, 'flowdb.sock')}`;
+      const child = spawn(process.execPath, [join(REPO, 'server/src/main.ts'), `--listen=${listen}`, `--data-dir=${dataDir}`], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -144,6 +154,7 @@ export async function processLauncher(): Promise<Launcher> {
       });
       return {
         endpoint,
+        socketPath: socketDir === undefined ? undefined : join(socketDir, 'flowdb.sock'),
         async stop() {
           child.kill('SIGTERM');
           const code = await exited;
