@@ -70,8 +70,24 @@ describe('scenarios', async () => {
   const scenarios = await loadScenarios();
   if (scenarios.length === 0) test('no scenario files yet', (t) => t.skip('integration/scenarios/*.json not present'));
   for (const sc of scenarios) {
-    test(sc.name, async () => {
-      await withServer(await L.newDataDir(), (s) => runScenario(sc, { endpoint: s.endpoint, restart: undefined }));
+    test(`${sc.name} (${sc.file})`, async () => {
+      const dir = await L.newDataDir();
+      let s = await L.start(dir);
+      try {
+        await runScenario(sc, {
+          endpoint: s.endpoint,
+          restart: async () => {
+            assert.equal(await s.stop(), 0, s.logs());
+            s = await L.start(dir);
+            return s.endpoint;
+          },
+        });
+      } catch (e) {
+        process.stderr.write(`--- server logs ---\n${s.logs()}\n`);
+        throw e;
+      } finally {
+        await s.kill();
+      }
     });
   }
 });
