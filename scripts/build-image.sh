@@ -24,10 +24,7 @@ bytes=$(docker image inspect --format '{{.Size}}' "$TAG")
 mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
 echo "build-image: $TAG on $BASE: $mb MB ($bytes bytes)" >&2
 if [ "${FLOWDB_RECORD_SIZE:-0}" = 1 ]; then
-  base_new=$(docker image inspect --format '{{.Id}}' "$TAG")
-# A rebuild leaves the previous image dangling: remove it (ignore if a container still uses it).
-if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
-bytes=$(docker image inspect --format '{{.Size}}' "$BASE")
+  base_bytes=$(docker image inspect --format '{{.Size}}' "$BASE")
   bundle=$(stat -c %s dist/image/server.mjs)
   {
     [ -f BENCHMARKS.md ] && grep -q '^## Container image' BENCHMARKS.md || printf '\n## Container image\n\n'
