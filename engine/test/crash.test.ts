@@ -6,7 +6,7 @@
  * disk after a power loss at that instant. Batches acknowledged before that instant must all be
  * recovered with their seqs; every other batch is all-or-nothing, and survivors form a seq
  * prefix. Recovery must be idempotent (reopen, and a second power loss right after recovery) and
- * leave no orphan files.
+ * leave no orphan files. Tiny levels make compactions run (and get crashed) as well.
  *
  * Default: FLOWDB_CRASH_SEEDS (1000) seeds from FLOWDB_CRASH_SEED0 (1). A failing seed is printed;
  * replay one with FLOWDB_CRASH_SEED=<seed>.
@@ -36,9 +36,11 @@ interface SeedStats {
   present: number;
   planned: number;
   flushes: number;
+  compactions: number;
   /** At the crash point: writes queued or being committed, a flush running. */
   writesInFlight: boolean;
   flushInFlight: boolean;
+  compactionInFlight: boolean;
 }
 
 async function runSeed(seed: number): Promise<SeedStats> {
@@ -56,26 +58,34 @@ async function runSeed(seed: number): Promise<SeedStats> {
     sync: { mode: 'always' }, clock,
     memtableBytes: 1024 + r.int(3000), blockBytes: 64 + r.int(256), maxFrozenMemtables: 1 + r.int(2),
     bloomBitsPerKey: r.int(2) ? 10 : 0, compression: r.int(4) === 0 ? 'zstd' : 'none',
+    // Tiny levels and output files: compactions run (and get crashed) too.
+    levelBaseBytes: 1024 + r.int(16384), targetFileBytes: 256 + r.int(4096),
   };
+  // Opens that check a recovered image: no background compaction, so the file listing is stable.
+  const checkOpts: OpenOptions = { ...base, autoCompaction: false };
   const planned = new Map<string, Planned>();
   const seqOf = new Map<string, number>(); // every batch the original engine committed
   const ackLog: [string, number][] = []; // acknowledgements in the order the writers saw them
   let inFlight = 0;
   let flushing = false;
   let flushes = 0;
+  let compacting = false;
+  let compactions = 0;
 
   // The crash point is a uniformly random fs operation of the whole run (reservoir sampling:
   // the i-th op replaces the image with probability 1/i), so no op count is guessed up front.
   // The image is taken synchronously before that op runs; acks seen until then must survive.
   let liveFs = mem;
   let fsOps = 0;
-  let crash: { fs: MemFS; at: number; acked: number; writes: boolean; flush: boolean } | undefined;
+  let crash: { fs: MemFS; at: number; acked: number; writes: boolean; flush: boolean; compaction: boolean } | undefined;
   const trace: string[] = [];
   const counting = (inner: MemFS) => new ErrorFS(inner, (info) => {
     fsOps++;
     if (DEBUG) trace.push(`${fsOps} ${info.op} ${info.path}${info.bytes === undefined ? '' : ` ${info.bytes}B`}`);
     if (pickRng.int(fsOps) === 0) {
-      crash = { fs: liveFs.crashClone(crashOpts), at: fsOps, acked: ackLog.length, writes: inFlight > 0, flush: flushing };
+      crash = {
+        fs: liveFs.crashClone(crashOpts), at: fsOps, acked: ackLog.length, writes: inFlight > 0, flush: flushing, compaction: compacting,
+      };
     }
     return undefined;
   });
@@ -84,6 +94,11 @@ async function runSeed(seed: number): Promise<SeedStats> {
     db.events.on('flushFinished', () => {
       flushing = false;
       flushes++;
+    });
+    db.events.on('compactionStarted', () => (compacting = true));
+    db.events.on('compactionFinished', () => {
+      compacting = false;
+      compactions++;
     });
   };
 
@@ -115,9 +130,10 @@ async function runSeed(seed: number): Promise<SeedStats> {
     })());
   }
   tasks.push((async () => {
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       for (let y = r.int(30); y > 0; y--) await Promise.resolve();
-      await db.flush();
+      if (r.int(3) === 0) await db.compact();
+      else await db.flush();
     }
   })());
   await Promise.all(tasks);
@@ -131,7 +147,7 @@ async function runSeed(seed: number): Promise<SeedStats> {
   }
   const crashAt = crash.at;
   const what = (s: string) => `seed ${seed} (crash at fs op ${crashAt}/${fsOps}): ${s}`;
-  const opts = { ...base, fs: clone };
+  const opts = { ...checkOpts, fs: clone };
   // 1. Recover the crash image.
   const db1 = await openEngine(DIR, opts);
   const rec1 = await verifyDb(db1, planned, acked, what('first recovery'));
@@ -160,8 +176,8 @@ async function runSeed(seed: number): Promise<SeedStats> {
   await verifyDb(db3, planned, new Map([...rec1.present, ['post', res.firstSeq]]), what('write after recovery'));
   await db3.close();
   return {
-    fsOps, crashAt, acked: acked.size, present: rec1.present.size, planned: planned.size - 1, flushes,
-    writesInFlight: crash.writes, flushInFlight: crash.flush,
+    fsOps, crashAt, acked: acked.size, present: rec1.present.size, planned: planned.size - 1, flushes, compactions,
+    writesInFlight: crash.writes, flushInFlight: crash.flush, compactionInFlight: crash.compaction,
   };
 }
 
@@ -172,6 +188,8 @@ test(`power loss at a random fs operation, ${SEEDS.length} seeds`, async () => {
   let survivors = 0;
   let midWrite = 0;
   let midFlush = 0;
+  let midCompaction = 0;
+  let compactions = 0;
   for (const seed of SEEDS) {
     let s: SeedStats;
     try {
@@ -185,14 +203,17 @@ test(`power loss at a random fs operation, ${SEEDS.length} seeds`, async () => {
     if (s.present > s.acked) survivors++;
     if (s.writesInFlight) midWrite++;
     if (s.flushInFlight) midFlush++;
+    if (s.compactionInFlight) midCompaction++;
+    compactions += s.compactions;
   }
   const secs = (performance.now() - started) / 1000;
   console.log(`crash: ${SEEDS.length} seeds in ${secs.toFixed(1)}s; avg ${Math.round(ops / SEEDS.length)} fs ops and ` +
-    `${(flushes / SEEDS.length).toFixed(1)} flushes per seed; crash with writes in flight ${midWrite}, ` +
-    `mid-flush ${midFlush}; unacknowledged batches survived in ${survivors}`);
+    `${(flushes / SEEDS.length).toFixed(1)} flushes, ${(compactions / SEEDS.length).toFixed(1)} compactions per seed; ` +
+    `crash with writes in flight ${midWrite}, mid-flush ${midFlush}, mid-compaction ${midCompaction}; unacknowledged batches survived in ${survivors}`);
   if (SEEDS.length >= 100) {
     assert.ok(midWrite > SEEDS.length / 4, 'crash points must often land while writes are in flight');
     assert.ok(midFlush > SEEDS.length / 10, 'crash points must often land during a flush');
+    assert.ok(midCompaction > SEEDS.length / 20, 'crash points must land during compactions');
     assert.ok(survivors > 0, 'some unacknowledged batches must survive (keepUnsyncedFraction)');
   }
 });

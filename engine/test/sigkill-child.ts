@@ -4,7 +4,7 @@
  * of time), opens <dir> on NodeFS with sync 'always', prints `open`, then runs concurrent
  * writers and an occasional explicit flush. After every acknowledged batch it prints
  * `ack <firstSeq> <id>` with a synchronous write, so a line the parent reads is an ack
- * (and `flush+` / `flush-` when a flush starts / finishes).
+ * (and `flush+` / `flush-`, `compact+` / `compact-` when a flush or compaction starts / ends).
  * Batch contents are planBatch(seed, id): the parent regenerates them. The work is bounded
  * (config.batchesPerWriter); when it ends the child closes the engine and prints `done`.
  * Exits when stdin closes, so a dying parent never leaves it behind.
@@ -17,6 +17,8 @@ export interface ChildConfig {
   plan: PlanOptions;
   memtableBytes: number;
   blockBytes: number;
+  levelBaseBytes: number;
+  targetFileBytes: number;
   writers: number;
   batchesPerWriter: number;
 }
@@ -46,10 +48,13 @@ await new Promise<void>((resolve) => {
 
 const db = await openEngine(dir, {
   sync: { mode: 'always' }, memtableBytes: cfg.memtableBytes, blockBytes: cfg.blockBytes, maxFrozenMemtables: 1,
+  levelBaseBytes: cfg.levelBaseBytes, targetFileBytes: cfg.targetFileBytes,
 });
 say('open');
 db.events.on('flushStarted', () => say('flush+'));
 db.events.on('flushFinished', () => say('flush-'));
+db.events.on('compactionStarted', () => say('compact+'));
+db.events.on('compactionFinished', () => say('compact-'));
 let writing = cfg.writers;
 const tasks: Promise<void>[] = [];
 for (let w = 0; w < cfg.writers; w++) {

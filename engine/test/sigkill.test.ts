@@ -30,7 +30,10 @@ const KILLS = Number(process.env.FLOWDB_KILLS ?? 100);
 const SEED = Number(process.env.FLOWDB_KILL_SEED ?? 1);
 const CHILD = join(import.meta.dirname, 'sigkill-child.ts');
 const PLAN: PlanOptions = { keys: 40, pad: 120, maxOps: 5 };
-const CONFIG: ChildConfig = { plan: PLAN, memtableBytes: 32 * 1024, blockBytes: 2048, writers: 3, batchesPerWriter: 200 };
+const CONFIG: ChildConfig = {
+  plan: PLAN, memtableBytes: 32 * 1024, blockBytes: 2048, levelBaseBytes: 96 * 1024, targetFileBytes: 32 * 1024,
+  writers: 3, batchesPerWriter: 200,
+};
 
 interface Child {
   proc: ChildProcess;
@@ -74,13 +77,18 @@ function spawnChild(dir: string, cycle: number): Child {
 async function openWithRetry(dir: string): Promise<{ db: Engine; lockedRetries: number }> {
   for (let i = 0; ; i++) {
     try {
-      // The default (large) memtable: this open never starts a flush, so the file listing
-      // below is stable. The next child's open flushes the recovered memtable instead.
-      return { db: await openEngine(dir, { sync: { mode: 'always' }, fs: new NodeFS() }), lockedRetries: i };
+      // The default (large) memtable and no compaction: this open starts no background work,
+      // so the file listing is stable. The next child's open flushes the recovered memtable.
+      const db = await openEngine(dir, { sync: { mode: 'always' }, autoCompaction: false, fs: new NodeFS() });
+      return { db, lockedRetries: i };
     } catch (e) {
       // A child killed between creating its lock file and writing its pid leaves an empty lock
       // file that NodeFS treats as possibly mid-write for a grace period.
       if (!isFlowError(e, ErrorCode.LOCKED) || i >= 40) throw e;
+      if (i === 0 && process.env.FLOWDB_KILL_DEBUG === '1') {
+        const { readdirSync, readFileSync } = await import('node:fs');
+        console.log(`LOCKED: ${e.message}; ${readdirSync(dir).join(' ')}; LOCK=${JSON.stringify(readFileSync(join(dir, 'LOCK'), 'utf8'))}`);
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -103,7 +111,7 @@ test(`SIGKILL a writer process ${KILLS} times on one directory`, { timeout: 600_
   const acked = new Map<string, number>();
   let present = new Map<string, number>();
   const st = { byAcks: 0, byDelay: 0, beforeOpen: 0, completed: 0, lockedRetries: 0, unackedSurvivors: 0, maxTables: 0,
-    openMs: 0, childMs: 0, verifyMs: 0, flushes: 0, midFlush: 0 };
+    openMs: 0, childMs: 0, verifyMs: 0, flushes: 0, midFlush: 0, compactions: 0, midCompaction: 0 };
   let next = spawnChild(dir, 0);
   let cycle = 0;
   try {
@@ -116,11 +124,13 @@ test(`SIGKILL a writer process ${KILLS} times on one directory`, { timeout: 600_
       let acks = 0;
       const goAt = performance.now();
       let flushing = false;
+      let compacting = false;
       let killed = false;
       const kill = () => {
         if (killed) return;
         killed = true;
         if (flushing) st.midFlush++;
+        if (compacting) st.midCompaction++;
         child.proc.kill('SIGKILL');
       };
       child.onLine = (line) => {
@@ -129,6 +139,11 @@ test(`SIGKILL a writer process ${KILLS} times on one directory`, { timeout: 600_
         if (line === 'flush-') {
           flushing = false;
           if (!killed) st.flushes++;
+        }
+        if (line === 'compact+') compacting = true;
+        if (line === 'compact-') {
+          compacting = false;
+          if (!killed) st.compactions++;
         }
         if (!line.startsWith('ack ')) return;
         const [, seq, id] = line.split(' ');
@@ -182,7 +197,8 @@ test(`SIGKILL a writer process ${KILLS} times on one directory`, { timeout: 600_
   const cpu = process.cpuUsage();
   console.log(`sigkill: ${KILLS} cycles in ${secs.toFixed(1)}s (parent cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)}s); ${acked.size} acked batches, ${present.size} present ` +
     `(${st.unackedSurvivors} unacknowledged survivors); killed after acks ${st.byAcks}, after a delay ${st.byDelay} ` +
-    `(${st.beforeOpen} before the engine was open), completed ${st.completed}; ${st.midFlush} kills while a flush ran, ${st.flushes} flushes finished; lock retries ${st.lockedRetries}; ` +
+    `(${st.beforeOpen} before the engine was open), completed ${st.completed}; ${st.midFlush} kills while a flush ran, ` +
+    `${st.midCompaction} while a compaction ran; ${st.flushes} flushes and ${st.compactions} compactions finished; lock retries ${st.lockedRetries}; ` +
     `up to ${st.maxTables} tables; avg ms per cycle: child open ${(st.openMs / Math.max(1, KILLS - st.beforeOpen)).toFixed(0)}, ` +
     `child run ${(st.childMs / KILLS).toFixed(0)}, parent check ${(st.verifyMs / KILLS).toFixed(0)}`);
   assert.ok(acked.size > KILLS * 5, 'the children must get real work acknowledged');
