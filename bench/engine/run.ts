@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,7 @@ const systems: SystemName[] = args.only ? (args.only.split(',') as SystemName[])
 const skip = new Set(args.skip.split(',').filter(Boolean));
 const tmpRoot = process.env['FLOWDB_BENCH_TMP'] ?? tmpdir();
 const here = dirname(fileURLToPath(import.meta.url));
+const loadAtStart = loadavg();
 
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -308,6 +309,9 @@ function report(started: Date): void {
   const order = ['write', 'get', 'prefix', 'full', 'ingest', 'durable'];
   const all = [...rows.values()].sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
   out.push(`flowdb engine benchmark — ${started.toISOString()} — node ${process.version}, ${availableParallelism()} cpus (${cpus()[0]?.model ?? '?'})`);
+  const git = (a: string[]) => spawnSync('git', a, { cwd: here, encoding: 'utf8' }).stdout?.trim() ?? '?';
+  const dirty = git(['status', '--porcelain', '--', '../../engine']) !== '' ? ' (engine/ has uncommitted changes)' : '';
+  out.push(`commit ${git(['rev-parse', '--short', 'HEAD'])}${dirty}; load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   out.push(`reps ${REPS}; figures are medians [min–max]; "vs CL" = median ÷ classic-level's median in this run`);
   out.push('');
   out.push('| workload | system | operation | median | unit | [min–max] | vs CL | check |');
