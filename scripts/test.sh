@@ -14,7 +14,7 @@ echo "== typecheck"
 tsc -p engine
 tsc -p server
 tsc -p clients/ts
-[ -f bench/tsconfig.json ] && tsc -p bench
+for p in bench integration/ts deploy; do if [ -f "$p/tsconfig.json" ]; then tsc -p "$p"; fi; done
 echo "== proto: lint, breaking, generated code"
 buf lint
 bash scripts/check-breaking.sh
@@ -22,3 +22,5 @@ bash scripts/check-generated.sh
 echo "== tests"
 node --test --test-concurrency=2 --test-timeout=600000 --test-reporter=spec \
   'engine/src/**/*.test.ts' 'engine/test/**/*.test.ts' 'server/test/*.test.ts'
+echo "== container: image from the Dockerfile, integration suite, deploy manifest"
+bash scripts/test-container.sh
