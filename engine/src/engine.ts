@@ -15,6 +15,7 @@ import type {
   BatchOp, CompactRange, EngineEvents, EngineStats, GetOptions, KV, OpenOptions, Record, ScanOptions, Snapshot, TableProblem, WriteResult,
 } from './api.ts';
 import { Compactor } from './compaction/compactor.ts';
+import { CompactionAborted } from './compaction/merge.ts';
 import { toEntries } from './batch.ts';
 import { type Entry, Kind, NO_EXPIRY, type RangeTombstone, compareBytes, keySuccessor, prefixSuccessor } from './base/entry.ts';
 import { ErrorCode, FlowError, ioError, isFlowError } from './base/errors.ts';
@@ -580,7 +581,13 @@ export class Engine implements KV {
   async compact(range: CompactRange = {}): Promise<void> {
     this.#checkWritable();
     await this.flush();
-    await this.#compactor.compactRange(range.start, range.end);
+    try {
+      await this.#compactor.compactRange(range.start, range.end);
+    } catch (e) {
+      // Callers get FlowErrors only: a failed table write/sync surfaces as IO_ERROR/NO_SPACE.
+      if (e instanceof CompactionAborted) throw new FlowError(ErrorCode.CLOSED, 'the engine closed during compaction', { cause: e });
+      throw ioError('compaction', e);
+    }
   }
 
   /** Resolves when background compaction has nothing left to do (tests, benchmarks). */
