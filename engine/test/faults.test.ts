@@ -12,8 +12,13 @@
  *   failing step (power loss), after the final close (power loss), and the live MemFS. Each
  *   must open, hold every batch acknowledged by then with its seq, hold no half batch, and
  *   accept writes.
+ * A second sweep fills the disk (ENOSPC on every create/append/rename from the i-th such op
+ * on, for each i): same checks, except that writes may keep failing while the disk is full and
+ * a failed open is not retried; once space is freed a still-writable engine must take writes.
  *
- * FLOWDB_FAULT_SITE=<i> FLOWDB_FAULT_ERRNO=<EIO|ENOSPC> replays one site.
+ * FLOWDB_FAULT_SITE=<i> FLOWDB_FAULT_ERRNO=<EIO|ENOSPC> replays one site (FLOWDB_FAULT_TRACE=1
+ * lists the ops, FLOWDB_FAULT_DEBUG=1 the runs where no caller saw an error);
+ * FLOWDB_DISKFULL_SITE=<i> replays one disk-full start point.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -65,7 +70,11 @@ function baseOptions(): OpenOptions {
 }
 
 /** Runs the workload on ErrorFS(mem, injector); `what` labels assertion messages. */
-async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined, what: string): Promise<RunResult> {
+async function runWorkload(
+  mem: MemFS, efs: ErrorFS, fault: Injector | undefined, what: string,
+  /** The fault repeats (a full disk): writes may keep failing and a failed open is not retried. */
+  sticky = false,
+): Promise<RunResult> {
   const r = rng(7);
   const opts = { ...baseOptions(), fs: efs };
   const planned = new Map<string, Planned>();
@@ -77,7 +86,7 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
   let postImage = false;
   efs.setInjector(fault === undefined ? undefined : (info) => {
     const inj = fault(info);
-    if (inj !== undefined) {
+    if (inj !== undefined && !fired) {
       fired = true;
       images.push({ name: 'power loss at the fault', fs: mem.crashClone(), acked: new Map(acked) });
     }
@@ -99,7 +108,7 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
     const b = planWith(r, id, PLAN);
     planned.set(id, b);
     const eng = db as Engine;
-    const mustWork = settled && !eng.stats().readOnly;
+    const mustWork = settled && !sticky && !eng.stats().readOnly;
     try {
       const res = await deadline(eng.write(b.ops), `write ${id}`);
       acked.set(id, res.firstSeq);
@@ -111,6 +120,7 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
     }
   };
   const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    if (db === undefined && !name.includes('open')) return; // sticky: the open failed
     try {
       await deadline(fn(), name);
     } catch (e) {
@@ -126,7 +136,7 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
     await step(name, async () => {
       db = await openEngine(DIR, opts);
     });
-    if (db === undefined || db.stats().readOnly) {
+    if (db === undefined && !sticky) {
       // One transient fault must not leave the directory unopenable.
       try {
         db = await deadline(openEngine(DIR, opts), `${name} (again)`);
@@ -136,9 +146,10 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
     }
   };
   const close = async (name: string): Promise<void> => {
-    const eng = db as Engine;
-    db = undefined;
+    const eng = db;
+    if (eng === undefined) return;
     await step(name, () => eng.close());
+    db = undefined;
   };
   const writes = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i++) {
@@ -147,10 +158,9 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
     }
   };
   const read = async (): Promise<void> => {
-    const eng = db as Engine;
-    await step('scan', async () => void (await eng.count()));
-    await step('get', async () => void (await eng.get(Buffer.from('k/003'))));
-    await step('get ts', async () => void (await eng.get(Buffer.from('k/004'), { ts: 2 })));
+    await step('scan', async () => void (await (db as Engine).count()));
+    await step('get', async () => void (await (db as Engine).get(Buffer.from('k/003'))));
+    await step('get ts', async () => void (await (db as Engine).get(Buffer.from('k/004'), { ts: 2 })));
   };
 
   await open('open');
@@ -164,7 +174,13 @@ async function runWorkload(mem: MemFS, efs: ErrorFS, fault: Injector | undefined
   await writes(4);
   await step('compact', () => (db as Engine).compact());
   await writes(2);
-  const readOnly = (db as Engine).stats().readOnly;
+  if (sticky) {
+    // Space is freed: an engine that is still writable must take writes again.
+    efs.setInjector(undefined);
+    sticky = false;
+    if (db !== undefined) await step('write after space is freed', write);
+  }
+  const readOnly = db?.stats().readOnly ?? true;
   await close('final close');
   const ops = efs.opCount();
   efs.setInjector(undefined);
@@ -253,4 +269,40 @@ test('I/O fault at every fs operation of a workload (EIO with torn appends, ENOS
     `in ${secs.toFixed(1)}s; caller errors ${[...codes].map(([k, v]) => `${k} ${v}`).join(', ')}; ` +
     `${silent} runs with no caller error (fault absorbed: ${[...absorbed].map(([k, v]) => `${k} ${v}`).join(', ')}), ` +
     `${readOnly} ended read-only`);
+});
+
+const DISK_FULL_OPS = ['create', 'append', 'rename', 'mkdirp'] as const;
+
+test('disk full from every space-using fs operation on (sticky ENOSPC)', { timeout: 600_000 }, async () => {
+  const started = performance.now();
+  const mem0 = new MemFS();
+  const traced = new ErrorFS(mem0, undefined, { trace: true });
+  await runWorkload(mem0, traced, undefined, 'clean run');
+  const sites = traced.trace.filter((t) => (DISK_FULL_OPS as readonly string[]).includes(t.op)).length;
+  const only = process.env.FLOWDB_DISKFULL_SITE;
+  const siteList = only !== undefined ? [Number(only)] : Array.from({ length: sites }, (_, i) => i + 1);
+  let readOnly = 0;
+  let openFailed = 0;
+  for (const site of siteList) {
+    const what = `disk full from space-using op ${site}/${sites} on`;
+    const mem = new MemFS();
+    const efs = new ErrorFS(mem);
+    const fault = onOps(DISK_FULL_OPS, { nth: site, every: true, errno: 'ENOSPC' });
+    let res: RunResult;
+    try {
+      res = await runWorkload(mem, efs, fault, what, true);
+      await settle();
+      assert.deepEqual(unhandled, [], `${what}: unhandled rejection or uncaught exception`);
+    } catch (e) {
+      console.error(`disk-full test failed: replay with FLOWDB_DISKFULL_SITE=${site}`);
+      throw e;
+    }
+    assert.ok(res.fired, `${what}: the fault never fired`);
+    assert.ok(res.failures.length > 0, `${what}: a full disk went unnoticed by every caller`);
+    if (res.readOnly) readOnly++;
+    if (res.failures.some((f) => f.startsWith('reopen:'))) openFailed++;
+  }
+  const secs = (performance.now() - started) / 1000;
+  console.log(`disk full: ${siteList.length} start points in ${secs.toFixed(1)}s; ${readOnly} ended read-only or closed, ` +
+    `${openFailed} could not reopen while full`);
 });
