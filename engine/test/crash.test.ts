@@ -159,12 +159,12 @@ async function runSeed(seed: number): Promise<SeedStats> {
   await assertNoOrphans(clone, DIR, db1.stats().sstableCount, what('after first recovery'));
   await db1.close();
   const db2 = await openEngine(DIR, { ...opts, fs: again });
-  const rec2 = await verifyDb(db2, planned, rec1.present, what('recovery after a crash right after recovery'));
+  const rec2 = await verifyDb(db2, planned, rec1.present, what('recovery after a crash right after recovery'), 6);
   assert.deepEqual(rec2.present, rec1.present, what('second crash changed the recovered batches'));
   await db2.close();
   // 3. Clean reopen of the recovered directory; it accepts writes with newer seqs.
   const db3 = await openEngine(DIR, opts);
-  const rec3 = await verifyDb(db3, planned, rec1.present, what('reopen after recovery'));
+  const rec3 = await verifyDb(db3, planned, rec1.present, what('reopen after recovery'), 6);
   assert.deepEqual(rec3.present, rec1.present, what('reopen changed the recovered batches'));
   await db3.flush();
   await assertNoOrphans(clone, DIR, db3.stats().sstableCount, what('after reopen'));
@@ -173,7 +173,7 @@ async function runSeed(seed: number): Promise<SeedStats> {
   const res = await db3.write(post.ops);
   assert.ok(res.firstSeq > rec1.maxSeq, what(`new write got seq ${res.firstSeq} <= recovered ${rec1.maxSeq}`));
   await db3.flush();
-  await verifyDb(db3, planned, new Map([...rec1.present, ['post', res.firstSeq]]), what('write after recovery'));
+  await verifyDb(db3, planned, new Map([...rec1.present, ['post', res.firstSeq]]), what('write after recovery'), 6);
   await db3.close();
   return {
     fsOps, crashAt, acked: acked.size, present: rec1.present.size, planned: planned.size - 1, flushes, compactions,
