@@ -5,11 +5,20 @@
  * {system, records, seconds, recPerSec, closeSeconds, diskBytes, apparentBytes, peakRssMB, baseRssMB, verified}.
  * Runs in its own process so that peak RSS belongs to one system only.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SYSTEMS, type Store, type SystemName, openStore } from './systems.ts';
 import { TS0, TS_STEP, VALUE_BYTES, ValueSource, ingestBatch, keyString } from './workload.ts';
+
+/**
+ * Peak RSS of this process (VmHWM). Not getrusage's ru_maxrss: Linux carries the parent's
+ * maxrss across fork+exec, so a child spawned by a large parent would report the parent's peak.
+ */
+function peakRssMB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? process.resourceUsage().maxRSS / 1024 : Number(m[1]) / 1024;
+}
 
 function diskUsage(dir: string): { allocated: number; apparent: number } {
   let allocated = 0;
@@ -53,7 +62,7 @@ try {
   console.log(JSON.stringify({
     system, records: steps * batch, seconds, recPerSec: (steps * batch) / seconds, closeSeconds: (t2 - t1) / 1000,
     diskBytes: du.allocated, apparentBytes: du.apparent,
-    peakRssMB: process.resourceUsage().maxRSS / 1024, baseRssMB: baseRss / 2 ** 20, verified,
+    peakRssMB: peakRssMB(), baseRssMB: baseRss / 2 ** 20, verified,
   }));
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,8 @@
  *   get     100K random point gets on that data
  *   prefix  1K prefix scans of one sensor (200 records)
  *   full    one full scan
- *   ingest  1M records in batches of 1,000, in a child process per system (ingest.ts)
+ *   ingest  1M records in batches of 1,000, in a child process per system (ingest.ts); the
+ *           reference binary runs it --ref-ingest-reps times (default 1: it takes minutes)
  *   durable single-record batches with fsync, 1 and 64 concurrent writers, for --durable-ms each
  * Benchmarks are not tests: nothing here gates CI.
  */
@@ -34,6 +35,8 @@ const { values: args } = parseArgs({
     scans: { type: 'string', default: '1000' },
     ingest: { type: 'string', default: '1000000' },
     'durable-ms': { type: 'string', default: '2000' },
+    /** Repetitions of the 1M ingest for the reference binary (3-5 min each here). */
+    'ref-ingest-reps': { type: 'string', default: '1' },
     json: { type: 'string' },
   },
 });
@@ -240,6 +243,7 @@ async function main(): Promise<void> {
   if (!skip.has('ingest')) {
     for (let rep = 0; rep < REPS; rep++) {
       for (const sys of [...rotated(rep), 'harness']) {
+        if (sys === 'reference' && rep >= Number(args['ref-ingest-reps'])) continue;
         const child = spawnSync(process.execPath, [join(here, 'ingest.ts'), sys, String(INGEST), String(INGEST_BATCH)], {
           encoding: 'utf8',
           maxBuffer: 1 << 20,
