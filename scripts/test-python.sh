@@ -13,7 +13,7 @@ PY="${PYTHON:-$(command -v python3.11 || command -v python3 || true)}"
 [ -n "$PY" ] || { echo "test-python: python3 is required and missing" >&2; exit 1; }
 "$PY" -c 'import sys; assert sys.version_info >= (3, 10), sys.version' || { echo "test-python: Python >= 3.10 required" >&2; exit 1; }
 if [ ! -x node_modules/.bin/node ]; then npm ci --no-audit --no-fund; fi
-VENV=clients/python/.venv
+VENV="$PWD/clients/python/.venv"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV" || { echo "test-python: python venv failed (apt-get install python3-venv)" >&2; exit 1; }
 fi
