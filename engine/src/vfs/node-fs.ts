@@ -6,7 +6,7 @@
  * that exact file instance and then re-checks it; all racers then retry the 'wx' create,
  * so exactly one wins.
  */
-import { constants, type FileHandle, open, readFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, type FileHandle, link, open, readFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FS, FileLock, FileStat, ReadableFile, WritableFile } from './fs.ts';
 
@@ -263,22 +263,31 @@ async function inspect(path: string): Promise<Seen | undefined> {
   }
 }
 
-/** Exclusively creates `path` holding `content`; false if it exists. */
+let tempCounter = 0;
+
+/**
+ * Exclusively creates `path` holding `content`; false if it exists. NB: the content is written
+ * to a temp file first and hard-linked into place, so `path` never exists empty: a process
+ * killed mid-way leaves no unreadable lock (only a *.tmp file, which recovery removes).
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'wx', 0o600);
-  } catch (e) {
-    if (errCode(e) === 'EEXIST') return false;
-    throw e;
-  }
+  const tmp = `${path}.${process.pid}-${++tempCounter}.tmp`;
+  const fh = await open(tmp, 'wx', 0o600);
   try {
     await fh.writeFile(content);
     await fh.datasync();
   } finally {
     await fh.close();
   }
-  return true;
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (e) {
+    if (errCode(e) === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
 }
 
 /** Creates the lock file exclusively, taking over a stale one. Returns the content written. */
