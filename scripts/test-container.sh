@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI entry for the container target: start dockerd, build the image from the repo's Dockerfile on
-# the offline base, run the TS container suite (integration/ts) and the deploy/ manifest test,
+# the offline base, run the TS, Go and Python suites against it and the deploy/ manifest test,
 # then remove the containers and the image it built. Non-zero exit on any failure.
 #   FLOWDB_KEEP_IMAGE=1     keep flowdb:test afterwards (local iteration)
 #   FLOWDB_REMOVE_BASE=1    also remove the base image (default: kept as a cache; ~114 MB,
@@ -29,3 +29,6 @@ bash scripts/docker-up.sh
 bash scripts/build-image.sh >/dev/null
 node_modules/.bin/node --test --test-concurrency=1 --test-timeout=180000 \
   integration/ts/container.test.ts deploy/kubernetes/manifest.test.ts
+# The same image, the same scenarios, from the Go and Python clients.
+bash scripts/test-go.sh
+bash scripts/test-python.sh

@@ -145,7 +145,6 @@ def test_watch(db):
             break
 
 
-@pytest.mark.skipif(target_kind() != "process", reason="token server spawned as a process only")
 def test_token():
     s = start_server(env={"FLOWDB_TOKEN": "sekret"})
     try:
