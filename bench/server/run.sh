@@ -67,7 +67,7 @@ printf 'system\top\tin flight\tthroughput\tp50 ms\tp99 ms\n' >"$OUT"
 "$T/load" -flowdb "$FP" -d "$DUR" -c "$CONCS" >>"$OUT"
 "$T/load" -etcd "127.0.0.1:$EP" -d "$DUR" -c "$CONCS" >>"$OUT"
 for c in ${CONCS//,/ }; do
-  n=$((c == 1 ? 20000 : 100000))
+  n=$((c == 1 ? 5000 : 50000))
   redis-benchmark -h 127.0.0.1 -p "$RP" -t set,get -c "$c" -n "$n" -d 100 -r 10000 --csv 2>/dev/null |
     tail -n +2 | tr -d '"' | while IFS=, read -r test rps avg min p50 p95 p99 max; do
       printf 'redis(aof always)\t%s\t%s\t%.0f calls/s\t%s\t%s\n' "${test,,}" "$c" "$rps" "$p50" "$p99"
