@@ -55,6 +55,10 @@ const skip = new Set(args.skip.split(',').filter(Boolean));
 const tmpRoot = process.env['FLOWDB_BENCH_TMP'] ?? tmpdir();
 const here = dirname(fileURLToPath(import.meta.url));
 const loadAtStart = loadavg();
+const git = (a: string[]) => spawnSync('git', a, { cwd: here, encoding: 'utf8' }).stdout?.trim() ?? '?';
+/** HEAD when the run started, and the last commit touching engine/src (others commit while we run). */
+const commitAtStart = `${git(['rev-parse', '--short', 'HEAD'])} (engine/src last changed in ${git(['log', '-1', '--format=%h', '--', '../../engine/src'])}` +
+  `${git(['status', '--porcelain', '--', '../../engine/src']) !== '' ? ', with uncommitted changes' : ''})`;
 
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -313,9 +317,7 @@ function report(started: Date): void {
   const order = ['write', 'get', 'prefix', 'full', 'ingest', 'durable'];
   const all = [...rows.values()].sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
   out.push(`flowdb engine benchmark — ${started.toISOString()} — node ${process.version}, ${availableParallelism()} cpus (${cpus()[0]?.model ?? '?'})`);
-  const git = (a: string[]) => spawnSync('git', a, { cwd: here, encoding: 'utf8' }).stdout?.trim() ?? '?';
-  const dirty = git(['status', '--porcelain', '--', '../../engine']) !== '' ? ' (engine/ has uncommitted changes)' : '';
-  out.push(`commit ${git(['rev-parse', '--short', 'HEAD'])}${dirty}; load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  out.push(`commit ${commitAtStart}; load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   out.push(`reps ${REPS}; figures are medians [min–max]; "vs CL" = median ÷ classic-level's median in this run`);
   out.push('');
   out.push('| workload | system | operation | median | unit | [min–max] | vs CL | check |');
