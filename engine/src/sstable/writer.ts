@@ -25,23 +25,10 @@ export interface TableWriterOptions {
  * ts ranges cover entries only; seq ranges cover entries and range tombstones;
  * expireAt ranges cover PUTs only. largestKey may be a range tombstone's exclusive end.
  */
-export interface TableMeta {
-  fileNum: number;
+/** What the engine keeps of a table: its properties (props.ts) and its file size. */
+export type TableMeta = Omit<TableProps, 'dataBlocks' | 'compression' | 'blockBytes' | 'bloomBitsPerKey' | 'bloomPolicy'> & {
   size: number;
-  entries: number;
-  puts: number;
-  deletes: number;
-  rangeTombstones: number;
-  smallestKey: Uint8Array;
-  largestKey: Uint8Array;
-  minTs: number;
-  maxTs: number;
-  minSeq: number;
-  maxSeq: number;
-  minExpireAt: number;
-  maxExpireAt: number;
-  rawDataBytes: number;
-}
+};
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const MIN = Number.MIN_SAFE_INTEGER;
