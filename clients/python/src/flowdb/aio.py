@@ -10,15 +10,12 @@ import grpc.aio
 
 from flowdb._errors import REASON_OVERLOADED, FlowError
 from flowdb._gen.flowdb.v1 import events_service_pb2 as ev
-from flowdb._gen.flowdb.v1 import events_service_pb2_grpc as ev_grpc
 from flowdb._gen.flowdb.v1 import kv_service_pb2 as kv
-from flowdb._gen.flowdb.v1 import kv_service_pb2_grpc as kv_grpc
 from flowdb._gen.flowdb.v1 import stats_service_pb2 as st
-from flowdb._gen.flowdb.v1 import stats_service_pb2_grpc as st_grpc
 from flowdb._gen.flowdb.v1 import types_pb2
 from flowdb import _requests as R
 from flowdb._requests import Bytes
-from flowdb.client import _HEALTH_CHECK, _channel, _health_req, _health_status
+from flowdb.client import _channel, _wire
 
 
 class AsyncClient:
@@ -39,12 +36,7 @@ class AsyncClient:
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self._channel = _channel(target, tls, options, aio=True)
-        self._md = (("authorization", f"Bearer {token}"),) if token else ()
-        self._timeout = timeout
-        self._kv = kv_grpc.KVServiceStub(self._channel)
-        self._stats = st_grpc.StatsServiceStub(self._channel)
-        self._events = ev_grpc.EventsServiceStub(self._channel)
-        self._health = self._channel.unary_unary(_HEALTH_CHECK, request_serializer=_health_req, response_deserializer=_health_status)
+        _wire(self, token, timeout)
 
     async def close(self) -> None:
         await self._channel.close()

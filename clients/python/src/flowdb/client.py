@@ -55,12 +55,7 @@ class Client:
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self._channel = _channel(target, tls, options, aio=False)
-        self._md = (("authorization", f"Bearer {token}"),) if token else ()
-        self._timeout = timeout
-        self._kv = kv_grpc.KVServiceStub(self._channel)
-        self._stats = st_grpc.StatsServiceStub(self._channel)
-        self._events = ev_grpc.EventsServiceStub(self._channel)
-        self._health = self._channel.unary_unary(_HEALTH_CHECK, request_serializer=_health_req, response_deserializer=_health_status)
+        _wire(self, token, timeout)
 
     def close(self) -> None:
         self._channel.close()
@@ -261,3 +256,13 @@ def _varint(n: int) -> bytes:
         else:
             out.append(byte)
             return bytes(out)
+
+
+def _wire(c: Any, token: Optional[str], timeout: Optional[float]) -> None:
+    """Auth metadata, default timeout and the service stubs on c._channel (sync and async clients)."""
+    c._md = (("authorization", f"Bearer {token}"),) if token else ()
+    c._timeout = timeout
+    c._kv = kv_grpc.KVServiceStub(c._channel)
+    c._stats = st_grpc.StatsServiceStub(c._channel)
+    c._events = ev_grpc.EventsServiceStub(c._channel)
+    c._health = c._channel.unary_unary(_HEALTH_CHECK, request_serializer=_health_req, response_deserializer=_health_status)
