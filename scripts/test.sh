@@ -12,6 +12,7 @@ done
 echo "== node $(node --version)"
 echo "== typecheck"
 tsc -p engine
+tsc -p idb
 tsc -p server
 tsc -p clients/ts
 for p in bench integration/ts deploy; do if [ -f "$p/tsconfig.json" ]; then tsc -p "$p"; fi; done
@@ -21,6 +22,6 @@ bash scripts/check-breaking.sh
 bash scripts/check-generated.sh
 echo "== tests"
 node --test --test-concurrency=2 --test-timeout=600000 --test-reporter=spec \
-  'engine/src/**/*.test.ts' 'engine/test/**/*.test.ts' 'server/test/*.test.ts'
+  'engine/src/**/*.test.ts' 'engine/test/**/*.test.ts' 'idb/test/**/*.test.ts' 'server/test/*.test.ts'
 echo "== container: image from the Dockerfile, integration suite, deploy manifest"
 bash scripts/test-container.sh

@@ -1,0 +1,2 @@
+/** @flowdb/idb: the W3C IndexedDB API over @flowdb/engine. See README.md. */
+export {};
