@@ -50,8 +50,8 @@ test('keys: invalid values are rejected exactly as the spec says', () => {
   const detached = new ArrayBuffer(4);
   const view = new Uint8Array(detached);
   structuredClone(detached, { transfer: [detached] });
-  for (const bad of [NaN, new Date(NaN), cyclic, sparse, detached, view, null, undefined, true, {}, Symbol('x'), [NaN], [{}]]) {
-    assert.equal(toKeyOrInvalid(bad), undefined, String(bad));
+  for (const [i, bad] of [NaN, new Date(NaN), cyclic, sparse, detached, view, null, undefined, true, {}, Symbol('x'), [NaN], [{}]].entries()) {
+    assert.equal(toKeyOrInvalid(bad), undefined, `case #${i}`);
     assert.throws(() => toKey(bad), (e: unknown) => e instanceof DOMException && e.name === 'DataError');
   }
   const shared: unknown[] = [1];
