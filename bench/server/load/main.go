@@ -34,7 +34,32 @@ var (
 	inflight  = flag.Int("inflight", 8, "Ingest batches in flight on the one stream")
 	batchConc = flag.Int("batch-conc", 8, "concurrent Batch calls")
 	ptValue   = flag.Int("point-value", 16, "ingest point value size, bytes")
+	only      = flag.String("ops", "put,get,ingest,batch", "flowdb measurements to run")
+	pid       = flag.Int("pid", 0, "server pid: adds its CPU µs per call (or per record) from /proc")
 )
+
+// cpuTicks is the user+system CPU of process p in clock ticks (0 when unknown).
+func cpuTicks(p int) int64 {
+	if p == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + k
+}
+
+var (
+	cpuStart int64
+	elapsed  time.Duration // of the last measurement
+)
+
+func want(op string) bool { return slices.Contains(strings.Split(*only, ","), op) }
 
 func key(i int) []byte { return []byte(fmt.Sprintf("bench/key/%08d", i)) }
 
@@ -46,6 +71,7 @@ func runUnary(conc int, op func(ctx context.Context, i int) error) (float64, tim
 	var errs atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
+	cpuStart = cpuTicks(*pid)
 	start := time.Now()
 	for g := range conc {
 		wg.Add(1)
@@ -70,6 +96,7 @@ func runUnary(conc int, op func(ctx context.Context, i int) error) (float64, tim
 	}
 	wg.Wait()
 	el := time.Since(start)
+	elapsed = el
 	all := slices.Concat(lats...)
 	slices.Sort(all)
 	if n := errs.Load(); n > 0 {
@@ -82,13 +109,18 @@ func runUnary(conc int, op func(ctx context.Context, i int) error) (float64, tim
 }
 
 func emit(sys, op string, conc int, rate float64, unit string, p50, p99 time.Duration) {
+	cpu := "-"
+	if *pid != 0 && sys == "flowdb" && rate > 0 {
+		// ticks are 10 ms; calls = rate × duration.
+		cpu = strconv.FormatFloat(float64(cpuTicks(*pid)-cpuStart)*1e4/(rate*elapsed.Seconds()), 'f', 1, 64)
+	}
 	ms := func(d time.Duration) string {
 		if d == 0 {
 			return "-"
 		}
 		return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
 	}
-	fmt.Printf("%s\t%s\t%d\t%.0f %s\t%s\t%s\n", sys, op, conc, rate, unit, ms(p50), ms(p99))
+	fmt.Printf("%s\t%s\t%d\t%.0f %s\t%s\t%s\t%s\n", sys, op, conc, rate, unit, ms(p50), ms(p99), cpu)
 }
 
 func concList() []int {
@@ -112,6 +144,9 @@ func benchFlowdb(addr string) {
 	defer db.Close()
 	val := make([]byte, *valSize)
 	for _, c := range concList() {
+		if !want("put") {
+			break
+		}
 		r, p50, p99 := runUnary(c, func(ctx context.Context, i int) error {
 			_, err := db.Put(ctx, key(i), val)
 			return err
@@ -129,6 +164,9 @@ func benchFlowdb(addr string) {
 		}
 	}
 	for _, c := range concList() {
+		if !want("get") {
+			break
+		}
 		r, p50, p99 := runUnary(c, func(ctx context.Context, i int) error {
 			res, err := db.Get(ctx, key(i))
 			if err == nil && !res.Found {
@@ -138,10 +176,14 @@ func benchFlowdb(addr string) {
 		})
 		emit("flowdb", "get", c, r, "calls/s", p50, p99)
 	}
-	r, p50, p99 := ingest(db)
-	emit("flowdb", fmt.Sprintf("ingest(1 stream,%dx%d)", *inflight, *batchPts), *inflight, r, "rec/s", p50, p99)
-	r, p50, p99 = batch(db)
-	emit("flowdb", fmt.Sprintf("batch(%d ops)", *batchPts), *batchConc, r, "rec/s", p50, p99)
+	if want("ingest") {
+		r, p50, p99 := ingest(db)
+		emit("flowdb", fmt.Sprintf("ingest(1 stream,%dx%d)", *inflight, *batchPts), *inflight, r, "rec/s", p50, p99)
+	}
+	if want("batch") {
+		r, p50, p99 := batch(db)
+		emit("flowdb", fmt.Sprintf("batch(%d ops)", *batchPts), *batchConc, r, "rec/s", p50, p99)
+	}
 }
 
 func points(seq int) []*v1.Point {
@@ -197,6 +239,7 @@ func ingest(db *flowdb.Client) (float64, time.Duration, time.Duration) {
 			<-sem
 		}
 	}()
+	cpuStart = cpuTicks(*pid)
 	start := time.Now()
 	deadline := start.Add(*dur)
 	var id uint64
@@ -214,6 +257,7 @@ func ingest(db *flowdb.Client) (float64, time.Duration, time.Duration) {
 	_ = s.CloseSend()
 	<-done
 	el := time.Since(start)
+	elapsed = el
 	if rejected > 0 {
 		log.Printf("  ingest: %d batches rejected (overload)", rejected)
 	}
