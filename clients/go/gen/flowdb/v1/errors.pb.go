@@ -85,6 +85,18 @@ const (
 	ErrorReason_ERROR_REASON_LOCKED ErrorReason = 20
 	// UNIMPLEMENTED: the engine does not support the requested feature.
 	ErrorReason_ERROR_REASON_NOT_SUPPORTED ErrorReason = 21
+	// ALREADY_EXISTS: a document write collides with an existing key or a
+	// unique index key (IndexedDB ConstraintError).
+	ErrorReason_ERROR_REASON_ALREADY_EXISTS ErrorReason = 22
+	// NOT_FOUND: a named database, store or index does not exist; metadata
+	// "database", "store" and/or "index" name it.
+	ErrorReason_ERROR_REASON_NOT_FOUND ErrorReason = 23
+	// INVALID_ARGUMENT: a document key is not a valid IndexedDB key, or a key
+	// path yields none (IndexedDB DataError); metadata "field".
+	ErrorReason_ERROR_REASON_INVALID_KEY ErrorReason = 24
+	// FAILED_PRECONDITION: a store or index exists with another definition
+	// than requested; metadata "store" and/or "index".
+	ErrorReason_ERROR_REASON_SCHEMA_CONFLICT ErrorReason = 25
 )
 
 // Enum value maps for ErrorReason.
@@ -112,6 +124,10 @@ var (
 		19: "ERROR_REASON_INTERNAL",
 		20: "ERROR_REASON_LOCKED",
 		21: "ERROR_REASON_NOT_SUPPORTED",
+		22: "ERROR_REASON_ALREADY_EXISTS",
+		23: "ERROR_REASON_NOT_FOUND",
+		24: "ERROR_REASON_INVALID_KEY",
+		25: "ERROR_REASON_SCHEMA_CONFLICT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":       0,
@@ -136,6 +152,10 @@ var (
 		"ERROR_REASON_INTERNAL":          19,
 		"ERROR_REASON_LOCKED":            20,
 		"ERROR_REASON_NOT_SUPPORTED":     21,
+		"ERROR_REASON_ALREADY_EXISTS":    22,
+		"ERROR_REASON_NOT_FOUND":         23,
+		"ERROR_REASON_INVALID_KEY":       24,
+		"ERROR_REASON_SCHEMA_CONFLICT":   25,
 	}
 )
 
@@ -170,7 +190,7 @@ var File_flowdb_v1_errors_proto protoreflect.FileDescriptor
 
 const file_flowdb_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x16flowdb/v1/errors.proto\x12\tflowdb.v1*\xb1\x05\n" +
+	"\x16flowdb/v1/errors.proto\x12\tflowdb.v1*\xae\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
@@ -194,7 +214,11 @@ const file_flowdb_v1_errors_proto_rawDesc = "" +
 	"\x15ERROR_REASON_CANCELED\x10\x12\x12\x19\n" +
 	"\x15ERROR_REASON_INTERNAL\x10\x13\x12\x17\n" +
 	"\x13ERROR_REASON_LOCKED\x10\x14\x12\x1e\n" +
-	"\x1aERROR_REASON_NOT_SUPPORTED\x10\x15B\x9d\x01\n" +
+	"\x1aERROR_REASON_NOT_SUPPORTED\x10\x15\x12\x1f\n" +
+	"\x1bERROR_REASON_ALREADY_EXISTS\x10\x16\x12\x1a\n" +
+	"\x16ERROR_REASON_NOT_FOUND\x10\x17\x12\x1c\n" +
+	"\x18ERROR_REASON_INVALID_KEY\x10\x18\x12 \n" +
+	"\x1cERROR_REASON_SCHEMA_CONFLICT\x10\x19B\x9d\x01\n" +
 	"\rcom.flowdb.v1B\vErrorsProtoP\x01Z:github.com/flowdb/flowdb/clients/go/gen/flowdb/v1;flowdbv1\xa2\x02\x03FXX\xaa\x02\tFlowdb.V1\xca\x02\tFlowdb\\V1\xe2\x02\x15Flowdb\\V1\\GPBMetadata\xea\x02\n" +
 	"Flowdb::V1b\x06proto3"
 
