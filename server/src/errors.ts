@@ -89,7 +89,7 @@ export function mappingOf(err: unknown): Mapping {
  * DEADLINE_EXCEEDED (ConnectError reasons).
  */
 export function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) return withErrorInfo(err);
   if (err instanceof Error && err.name === 'AbortError') {
     return rpcError(Code.Canceled, 'ERROR_REASON_CANCELED', 'the call was canceled', { cause: err });
   }
@@ -100,4 +100,45 @@ export function toConnectError(err: unknown): ConnectError {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string') opts.metadata = { engine_code: code };
   return rpcError(m.code, m.reason, m === UNKNOWN_ERROR ? `internal error: ${msg}` : msg, opts);
+}
+
+/**
+ * Errors raised by the RPC framework itself (undecodable bodies, size limits,
+ * bad envelopes, unknown methods) carry no ErrorInfo. This maps them to the
+ * code a client-caused problem deserves plus an ErrorReason.
+ */
+export function frameworkMapping(code: Code, message: string): { code: Code; reason: ReasonName } {
+  const clientFault =
+    /^(parse binary|received compressed envelope|invalid envelope|received parsed JSON|protocol error: (missing|received extra) input message)/.test(message);
+  if (clientFault) return { code: Code.InvalidArgument, reason: 'ERROR_REASON_INVALID_ARGUMENT' };
+  switch (code) {
+    case Code.InvalidArgument:
+    case Code.NotFound:
+    case Code.OutOfRange:
+      return { code, reason: 'ERROR_REASON_INVALID_ARGUMENT' };
+    case Code.ResourceExhausted:
+      return { code, reason: 'ERROR_REASON_MESSAGE_TOO_LARGE' };
+    case Code.Unimplemented:
+      return { code, reason: 'ERROR_REASON_NOT_SUPPORTED' };
+    case Code.Canceled:
+    case Code.DeadlineExceeded:
+      return { code, reason: 'ERROR_REASON_CANCELED' };
+    case Code.Unavailable:
+      return { code, reason: 'ERROR_REASON_SHUTTING_DOWN' };
+    case Code.Unauthenticated:
+      return { code, reason: 'ERROR_REASON_UNAUTHENTICATED' };
+    case Code.DataLoss:
+      return { code, reason: 'ERROR_REASON_CORRUPTION' };
+    default:
+      return { code: code === Code.Unknown ? Code.Internal : code, reason: 'ERROR_REASON_INTERNAL' };
+  }
+}
+
+/** The error itself when it has details; else a mapped copy carrying ErrorInfo (metadata source=framework). */
+export function withErrorInfo(err: ConnectError): ConnectError {
+  if (err.details.length > 0) return err;
+  const m = frameworkMapping(err.code, err.rawMessage);
+  const e = rpcError(m.code, m.reason, err.rawMessage, { metadata: { source: 'framework' }, cause: err.cause ?? err });
+  if (!err.isWireError) err.metadata.forEach((v, k) => e.metadata.set(k, v));
+  return e;
 }

@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { flowNodeAdapter } from './wire-errors.ts';
 import { openEngine, type KV } from '@flowdb/engine';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -73,7 +73,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
   const metrics = new Metrics();
   const tracker: CallTracker = { unary: 0, streams: 0, onIdle: new Set() };
 
-  const adapter = connectNodeAdapter({
+  const adapter = flowNodeAdapter({
     routes: routes(deps, health, reflector),
     readMaxBytes: config.maxRecvBytes,
     writeMaxBytes: config.maxSendBytes,

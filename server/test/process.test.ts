@@ -181,10 +181,12 @@ test('plain curl over HTTP/1.1: Connect JSON, /healthz, /readyz, /metrics', asyn
 test('bad input gets the right status and the server keeps serving', async () => {
   const json = ['--http1.1', '-X', 'POST', '-H', 'content-type: application/json'];
   const ok = async () => assert.equal((await curl([...json, '-d', '{"key":"b2s="}', `${srv.baseUrl}/flowdb.v1.KVService/Get`])).status, 200);
-  // Malformed protobuf body: INTERNAL, as grpc-go and connect-es do for undecodable messages.
+  // Malformed protobuf body: INVALID_ARGUMENT with ErrorInfo (server/src/wire-errors.ts).
   const bad = await curl(['--http1.1', '-X', 'POST', '-H', 'content-type: application/proto', '--data-binary', '\xff\xff\xff\xff', `${srv.baseUrl}/flowdb.v1.KVService/Put`]);
-  assert.equal(JSON.parse(bad.body).code, 'internal', bad.body);
+  assert.equal(bad.status, 400, bad.body);
+  assert.equal(JSON.parse(bad.body).code, 'invalid_argument', bad.body);
   assert.match(bad.body, /parse binary/);
+  assert.equal(JSON.parse(bad.body).details[0].type, 'google.rpc.ErrorInfo');
   await ok();
   // Malformed JSON.
   const badJson = await curl([...json, '-d', '{"key":', `${srv.baseUrl}/flowdb.v1.KVService/Put`]);
@@ -196,6 +198,7 @@ test('bad input gets the right status and the server keeps serving', async () =>
   // Unknown method.
   const unknown = await curl([...json, '-d', '{}', `${srv.baseUrl}/flowdb.v1.KVService/Nope`]);
   assert.equal(unknown.status, 404);
+  assert.equal(JSON.parse(unknown.body).code, 'unimplemented');
   await ok();
   // Oversize (server max message 1 MiB) over gRPC and Connect.
   for (const protocol of ['grpc', 'connect'] as const) {
@@ -212,7 +215,8 @@ test('bad input gets the right status and the server keeps serving', async () =>
     await assert.rejects(
       new Promise((resolve, reject) =>
         raw.makeUnaryRequest('/flowdb.v1.KVService/Put', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0xff, 0xff, 0xff]), (err, res) => (err ? reject(err) : resolve(res)))),
-      (e: grpc.ServiceError) => e.code === grpc.status.INTERNAL && /parse binary/.test(e.details),
+      (e: grpc.ServiceError) =>
+        e.code === grpc.status.INVALID_ARGUMENT && /parse binary/.test(e.details) && e.metadata.get('grpc-status-details-bin').length === 1,
     );
     raw.close();
     assert.equal((await unary<{ found: boolean }>(kv, 'get', { key: new TextEncoder().encode('curl') })).found, true);
