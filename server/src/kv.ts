@@ -1,15 +1,18 @@
 /** KVService handlers. Contracts: proto/flowdb/v1/kv_service.proto. */
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { BatchOp, PutOp, Record as EngineRecord, ScanOptions } from '@flowdb/engine';
 import { prefixSuccessor } from '@flowdb/engine';
 import {
-  KVService, type DeleteRangeRequest, type DeleteRequest, type IngestRequest, type IngestResponseSchema, type PutRequest,
-  type ScanRequest, type ScanResponseSchema,
+  KVService, type BatchGetRequestSchema, type BatchGetResponseSchema, type BatchRequestSchema, type BatchResponseSchema,
+  type DeleteRangeRequest, type DeleteRangeRequestSchema, type DeleteRangeResponseSchema, type DeleteRequest, type DeleteRequestSchema,
+  type DeleteResponseSchema, type GetRequestSchema, type GetResponseSchema, type IngestRequest, type IngestResponseSchema, type PutRequest,
+  type PutRequestSchema, type PutResponseSchema, type ScanRequest, type ScanResponseSchema,
 } from './gen/flowdb/v1/kv_service_pb.ts';
 import { Durability, type RecordSchema } from './gen/flowdb/v1/types_pb.ts';
 import { type Deps, EMPTY, big, num } from './deps.ts';
 import { invalid, rpcError, toConnectError, shuttingDown } from './errors.ts';
+import type { LockRequest } from './locks.ts';
 
 type RecordInit = MessageInitShape<typeof RecordSchema>;
 const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
@@ -157,15 +160,33 @@ function alreadySeen(r: EngineRecord, after: { key: Uint8Array; ts: number }, re
   return reverse ? r.ts >= after.ts : r.ts <= after.ts;
 }
 
-export function kvService(d: Deps): ServiceImpl<typeof KVService> {
+type Unary<I extends DescMessage, O extends DescMessage> = (req: MessageShape<I>, signal: AbortSignal) => Promise<MessageInitShape<O>>;
+
+/** The unary KVService handlers, shared by the Connect router and the gRPC fast path. */
+export interface KVUnary {
+  put: Unary<typeof PutRequestSchema, typeof PutResponseSchema>;
+  get: Unary<typeof GetRequestSchema, typeof GetResponseSchema>;
+  batchGet: Unary<typeof BatchGetRequestSchema, typeof BatchGetResponseSchema>;
+  delete: Unary<typeof DeleteRequestSchema, typeof DeleteResponseSchema>;
+  deleteRange: Unary<typeof DeleteRangeRequestSchema, typeof DeleteRangeResponseSchema>;
+  batch: Unary<typeof BatchRequestSchema, typeof BatchResponseSchema>;
+}
+
+/** Conditional writes (and prev_kv reads) lock their key exclusively; plain writes share it. */
+const lockOf = (w: PreparedWrite): LockRequest | undefined =>
+  w.lockKey === undefined ? undefined : { key: w.lockKey, exclusive: w.expected !== undefined || w.prevKv };
+
+async function writeOne(d: Deps, w: PreparedWrite, durability: Durability, signal: AbortSignal) {
+  const [prev] = w.expected === undefined && !w.prevKv ? [undefined] : await checkConditions(d, [w]);
+  const h = await d.commit([w.op], durability, signal);
+  return { header: header(h), ...(w.prevKv && prev !== undefined ? { prev: toRecord(prev) } : {}) };
+}
+
+export function kvUnary(d: Deps): KVUnary {
   return {
-    async put(req, ctx) {
+    put(req, signal) {
       const w = preparePut(d, req, 'put');
-      return d.locks.with([req.key], async () => {
-        const [prev] = await checkConditions(d, [w]);
-        const h = await d.commit([w.op], req.durability, ctx.signal);
-        return { header: header(h), ...(req.prevKv && prev !== undefined ? { prev: toRecord(prev) } : {}) };
-      });
+      return d.locks.with([lockOf(w) as LockRequest], () => writeOne(d, w, req.durability, signal));
     },
 
     async get(req) {
@@ -209,96 +230,108 @@ export function kvService(d: Deps): ServiceImpl<typeof KVService> {
       };
     },
 
-    async delete(req, ctx) {
+    delete(req, signal) {
       const w = prepareDelete(d, req, 'delete');
-      return d.locks.with([req.key], async () => {
-        const [prev] = await checkConditions(d, [w]);
-        const h = await d.commit([w.op], req.durability, ctx.signal);
-        return { header: header(h), ...(req.prevKv && prev !== undefined ? { prev: toRecord(prev) } : {}) };
-      });
+      return d.locks.with([lockOf(w) as LockRequest], () => writeOne(d, w, req.durability, signal));
     },
 
-    async deleteRange(req, ctx) {
+    async deleteRange(req, signal) {
       const { start, end } = prepareDeleteRange(d, req, 'delete_range');
       const deleted = req.returnCount ? await d.engine.count({ gte: start, lt: end }) : 0;
-      const h = await d.commit([{ type: 'delRange', start, end }], req.durability, ctx.signal);
+      const h = await d.commit([{ type: 'delRange', start, end }], req.durability, signal);
       return { header: header(h), deleted: big(deleted) };
     },
 
-    async *scan(req, ctx): AsyncGenerator<MessageInitShape<typeof ScanResponseSchema>> {
-      const { opts, after } = scanOptions(d, req);
-      const limit = req.limit === 0n ? Infinity : Number(req.limit);
-      if (req.countOnly && after === undefined && limit === Infinity) {
-        yield { count: big(await d.engine.count(opts)), done: true };
-        return;
-      }
-      let chunk: RecordInit[] = [];
-      let chunkBytes = 0;
-      let n = 0;
-      let last: EngineRecord | undefined;
-      let more = false;
-      const it = d.engine.scan(opts);
-      try {
-        for await (const r of it) {
-          ctx.signal.throwIfAborted();
-          if (d.draining) throw shuttingDown();
-          if (after !== undefined && alreadySeen(r, after, req.reverse)) continue;
-          if (n >= limit) {
-            more = true;
-            break;
-          }
-          n++;
-          last = r;
-          if (req.countOnly) continue;
-          chunk.push(toRecord(r, req.keysOnly));
-          chunkBytes += r.key.length + (req.keysOnly ? 0 : r.value.length) + 32;
-          if (chunk.length >= SCAN_CHUNK_RECORDS || chunkBytes >= SCAN_CHUNK_BYTES) {
-            yield { records: chunk, continuationToken: encodeToken(r) };
-            chunk = [];
-            chunkBytes = 0;
-          }
-        }
-      } finally {
-        await it.return?.();
-      }
-      yield {
-        records: chunk,
-        continuationToken: last === undefined ? req.continuationToken : encodeToken(last),
-        count: big(n),
-        more,
-        done: true,
-      };
-    },
-
-    async batch(req, ctx) {
+    batch(req, signal) {
       if (req.ops.length === 0) throw invalid('ops', 'ops must not be empty');
       d.checkCount(req.ops.length, d.config.maxBatchOps, 'ops');
       const writes: PreparedWrite[] = req.ops.map((o, i) => {
-        const f = `ops[${i}]`;
         switch (o.op.case) {
           case 'put':
-            return preparePut(d, o.op.value, `${f}.put`);
+            return preparePut(d, o.op.value, `ops[${i}].put`);
           case 'delete':
-            return prepareDelete(d, o.op.value, `${f}.delete`);
+            return prepareDelete(d, o.op.value, `ops[${i}].delete`);
           case 'deleteRange': {
-            const { start, end } = prepareDeleteRange(d, o.op.value, `${f}.delete_range`);
+            const { start, end } = prepareDeleteRange(d, o.op.value, `ops[${i}].delete_range`);
             return { op: { type: 'delRange', start, end }, lockKey: undefined, expected: undefined, prevKv: false };
           }
           default:
-            throw invalid(f, `${f} has no operation`);
+            throw invalid(`ops[${i}]`, `ops[${i}] has no operation`);
         }
       });
-      const keys = writes.flatMap((w) => (w.lockKey === undefined ? [] : [w.lockKey]));
-      return d.locks.with(keys, async () => {
-        const prevs = await checkConditions(d, writes);
-        const h = await d.commit(writes.map((w) => w.op), req.durability, ctx.signal);
-        return { header: header(h), prevs: prevs.map((p, i) => (p !== undefined && writes[i]?.prevKv ? toRecord(p) : {})) };
+      const locks: LockRequest[] = [];
+      let conditional = false;
+      for (const w of writes) {
+        const l = lockOf(w);
+        if (l === undefined) continue;
+        locks.push(l);
+        conditional ||= l.exclusive;
+      }
+      return d.locks.with(locks, async () => {
+        const prevs = conditional ? await checkConditions(d, writes) : undefined;
+        const h = await d.commit(writes.map((w) => w.op), req.durability, signal);
+        return { header: header(h), prevs: writes.map((w, i) => (w.prevKv && prevs?.[i] !== undefined ? toRecord(prevs[i]) : {})) };
       });
     },
+  };
+}
 
-    ingest(reqs, ctx) {
-      return ingest(d, reqs, ctx);
-    },
+export function kvService(d: Deps): ServiceImpl<typeof KVService> {
+  const u = kvUnary(d);
+  return {
+    put: (req, ctx) => u.put(req, ctx.signal),
+    get: (req, ctx) => u.get(req, ctx.signal),
+    batchGet: (req, ctx) => u.batchGet(req, ctx.signal),
+    delete: (req, ctx) => u.delete(req, ctx.signal),
+    deleteRange: (req, ctx) => u.deleteRange(req, ctx.signal),
+    batch: (req, ctx) => u.batch(req, ctx.signal),
+    scan: (req, ctx) => scan(d, req, ctx),
+    ingest: (reqs, ctx) => ingest(d, reqs, ctx),
+  };
+}
+
+async function* scan(d: Deps, req: ScanRequest, ctx: HandlerContext): AsyncGenerator<MessageInitShape<typeof ScanResponseSchema>> {
+  const { opts, after } = scanOptions(d, req);
+  const limit = req.limit === 0n ? Infinity : Number(req.limit);
+  if (req.countOnly && after === undefined && limit === Infinity) {
+    yield { count: big(await d.engine.count(opts)), done: true };
+    return;
+  }
+  let chunk: RecordInit[] = [];
+  let chunkBytes = 0;
+  let n = 0;
+  let last: EngineRecord | undefined;
+  let more = false;
+  const it = d.engine.scan(opts);
+  try {
+    for await (const r of it) {
+      ctx.signal.throwIfAborted();
+      if (d.draining) throw shuttingDown();
+      if (after !== undefined && alreadySeen(r, after, req.reverse)) continue;
+      if (n >= limit) {
+        more = true;
+        break;
+      }
+      n++;
+      last = r;
+      if (req.countOnly) continue;
+      chunk.push(toRecord(r, req.keysOnly));
+      chunkBytes += r.key.length + (req.keysOnly ? 0 : r.value.length) + 32;
+      if (chunk.length >= SCAN_CHUNK_RECORDS || chunkBytes >= SCAN_CHUNK_BYTES) {
+        yield { records: chunk, continuationToken: encodeToken(r) };
+        chunk = [];
+        chunkBytes = 0;
+      }
+    }
+  } finally {
+    await it.return?.();
+  }
+  yield {
+    records: chunk,
+    continuationToken: last === undefined ? req.continuationToken : encodeToken(last),
+    count: big(n),
+    more,
+    done: true,
   };
 }
 
