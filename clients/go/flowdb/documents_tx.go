@@ -26,10 +26,14 @@ const (
 )
 
 // TxPut inserts or replaces doc (key as in Database.Put).
-func TxPut(store string, key, doc any) TxOp { return TxOp{kind: txPut, store: store, key: key, doc: doc} }
+func TxPut(store string, key, doc any) TxOp {
+	return TxOp{kind: txPut, store: store, key: key, doc: doc}
+}
 
 // TxAdd inserts doc; the transaction fails with ReasonAlreadyExists if the key is taken.
-func TxAdd(store string, key, doc any) TxOp { return TxOp{kind: txAdd, store: store, key: key, doc: doc} }
+func TxAdd(store string, key, doc any) TxOp {
+	return TxOp{kind: txAdd, store: store, key: key, doc: doc}
+}
 
 // TxDelete deletes the record with primary key key.
 func TxDelete(store string, key any) TxOp { return TxOp{kind: txDelete, store: store, key: key} }
