@@ -20,6 +20,7 @@ import { EventsService, type EventType, type WatchChangesResponse, type WatchRes
 import { Durability, type Record as PbRecord, type WriteHeader } from './gen/flowdb/v1/types_pb.ts';
 import { Health } from './gen/grpc/health/v1/health_pb.ts';
 import { FlowClientError, wrap, wrapStream } from './errors.ts';
+import { DocumentClient } from './documents.ts';
 
 export { FlowClientError } from './errors.ts';
 export { Code } from '@connectrpc/connect';
@@ -29,6 +30,7 @@ export { ErrorReason } from './gen/flowdb/v1/errors_pb.ts';
 export { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
 export { StatsService } from './gen/flowdb/v1/stats_service_pb.ts';
 export { EventsService } from './gen/flowdb/v1/events_service_pb.ts';
+export * from './documents.ts';
 
 export type Bytes = Uint8Array | string;
 const enc = new TextEncoder();
@@ -128,6 +130,8 @@ export class FlowClient {
   readonly statsClient: Client<typeof StatsService>;
   readonly events: Client<typeof EventsService>;
   readonly health: Client<typeof Health>;
+  /** JSON documents (DocumentService). */
+  readonly documents: DocumentClient;
   readonly #timeoutMs: number | undefined;
 
   constructor(o: FlowClientOptions = {}) {
@@ -159,6 +163,7 @@ export class FlowClient {
     this.statsClient = createClient(StatsService, transport);
     this.events = createClient(EventsService, transport);
     this.health = createClient(Health, transport);
+    this.documents = new DocumentClient(transport, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
   }
 
   #opts(o: CallOpts | undefined): CallOptions {
