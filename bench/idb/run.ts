@@ -1,0 +1,156 @@
+/**
+ * IndexedDB benchmark: @flowdb/idb durable and relaxed vs fake-indexeddb, in one process, with
+ * ratios vs fake-indexeddb and vs the reference crate's published JsonDB figures (its README,
+ * SyncMode::Always, Apple M; flowdb-reference.md §6.2).
+ *
+ *   npm run bench:idb -- [--reps 3] [--only flowdb-durable,fake-indexeddb] [--docs 20000]
+ *                        [--singles 2000] [--reads 20000] [--ms 5000] [--json out.json]
+ *
+ * Phases per system and repetition (order of systems rotated per repetition; medians reported):
+ *   single  one add() per readwrite transaction, each awaited to "complete" (at most --singles or --ms)
+ *   batch   100 add()s per transaction, --docs documents (or --ms)
+ *   get     --reads point get(id) of random ids, 1 per readonly transaction and 100 per transaction
+ *   index   --reads equality get(email) on a unique index, 100 per readonly transaction
+ *   cursor  one openCursor() walk over every document
+ * Benchmarks are not tests: nothing here gates CI.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { DESCRIPTIONS, SYSTEMS, type SystemName, openSystem } from './systems.ts';
+import { cursorWalk, indexLookups, openBenchDb, pointReads, randomIds, writeBatches, writeSingles } from './workload.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    docs: { type: 'string', default: '20000' },
+    singles: { type: 'string', default: '2000' },
+    reads: { type: 'string', default: '20000' },
+    ms: { type: 'string', default: '5000' },
+    json: { type: 'string' },
+  },
+});
+const REPS = Number(args.reps);
+const DOCS = Number(args.docs);
+const SINGLES = Number(args.singles);
+const READS = Number(args.reads);
+const MS = Number(args.ms);
+const systems: SystemName[] = args.only !== undefined ? (args.only.split(',') as SystemName[]) : [...SYSTEMS];
+const tmpRoot = process.env['FLOWDB_BENCH_TMP'] ?? tmpdir();
+const loadAtStart = loadavg();
+const git = (a: string[]): string => spawnSync('git', a, { encoding: 'utf8' }).stdout?.trim() ?? '?';
+const commit = `${git(['rev-parse', '--short', 'HEAD'])} (idb/src last changed in ${git(['log', '-1', '--format=%h', '--', 'idb/src'])})`;
+
+/** The reference crate's published JsonDB figures (§6.2), per row id. */
+const REFERENCE: Partial<Record<string, number>> = { single: 121, batch: 7057, 'get-1': 244_741, 'get-100': 244_741, index: 9402 };
+
+interface Row {
+  id: string;
+  what: string;
+  unit: string;
+  check?: string;
+}
+const ROWS: Row[] = [
+  { id: 'single', what: 'write, 1 doc per transaction', unit: 'docs/s' },
+  { id: 'batch', what: 'write, 100 docs per transaction', unit: 'docs/s' },
+  { id: 'get-1', what: 'point get, 1 per transaction', unit: 'gets/s' },
+  { id: 'get-100', what: 'point get, 100 per transaction', unit: 'gets/s' },
+  { id: 'index', what: 'unique index equality get, 100 per transaction', unit: 'lookups/s' },
+  { id: 'cursor', what: 'cursor walk over all docs', unit: 'records/s' },
+];
+
+/** results[system][row] = rates of each repetition; checks[system][row] = last check string. */
+const results = new Map<SystemName, Map<string, number[]>>();
+const checks = new Map<SystemName, Map<string, string>>();
+function record(sys: SystemName, row: string, count: number, ms: number, check?: string): void {
+  const m = results.get(sys) ?? new Map<string, number[]>();
+  results.set(sys, m);
+  const list = m.get(row) ?? [];
+  list.push((count / ms) * 1000);
+  m.set(row, list);
+  if (check !== undefined) {
+    const c = checks.get(sys) ?? new Map<string, string>();
+    checks.set(sys, c);
+    c.set(row, check);
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [out, performance.now() - t0];
+}
+
+async function runSystem(name: SystemName, rep: number): Promise<void> {
+  const sys = await openSystem(name, tmpRoot);
+  try {
+    const db = await openBenchDb(sys.indexedDB);
+    const [singles, ms1] = await timed(() => writeSingles(db, sys.durability, 10_000_000, SINGLES, MS));
+    record(name, 'single', singles, ms1);
+    const [batched, ms2] = await timed(() => writeBatches(db, sys.durability, 0, DOCS, 100, MS * 4));
+    record(name, 'batch', batched, ms2);
+    const ids = randomIds(READS, batched, 7 + rep);
+    const [hits1, ms3] = await timed(() => pointReads(db, ids.slice(0, Math.min(READS, 5000)), 1));
+    record(name, 'get-1', Math.min(READS, 5000), ms3, `${hits1}/${Math.min(READS, 5000)} hits`);
+    const [hits100, ms4] = await timed(() => pointReads(db, ids, 100));
+    record(name, 'get-100', READS, ms4, `${hits100}/${READS} hits`);
+    const [hitsIx, ms5] = await timed(() => indexLookups(db, ids, 100));
+    record(name, 'index', READS, ms5, `${hitsIx}/${READS} hits`);
+    const [walked, ms6] = await timed(() => cursorWalk(db));
+    record(name, 'cursor', walked, ms6, `${walked}/${batched + singles} records`);
+    db.close();
+  } finally {
+    await sys.close();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+function fmt(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(0)}K`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}K`;
+  return x.toFixed(0);
+}
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '' : `${(a / b).toFixed(2)}×`);
+
+for (let rep = 0; rep < REPS; rep++) {
+  const order = systems.map((_, i) => systems[(i + rep) % systems.length] as SystemName);
+  for (const name of order) {
+    process.stderr.write(`rep ${rep + 1}/${REPS}: ${name}\n`);
+    await runSystem(name, rep);
+  }
+}
+
+const out: string[] = [];
+out.push(`commit ${commit}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${process.version}`);
+out.push(`load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+out.push(`reps ${REPS}, docs ${DOCS}, singles ≤${SINGLES}, reads ${READS} (get-1: ≤5000), time cap ${MS} ms (batch ${MS * 4} ms)`);
+for (const s of systems) out.push(`- ${s}: ${DESCRIPTIONS[s]}`);
+out.push('');
+out.push('| operation | system | median | unit | [min–max] | vs fake-indexeddb | vs reference §6.2 | check |');
+out.push('|---|---|---:|---|---|---:|---:|---|');
+const fake = results.get('fake-indexeddb');
+for (const row of ROWS) {
+  for (const s of systems) {
+    const xs = results.get(s)?.get(row.id);
+    if (xs === undefined) continue;
+    const m = median(xs);
+    const f = fake?.get(row.id);
+    const ref = REFERENCE[row.id];
+    out.push(
+      `| ${row.what} | ${s} | ${fmt(m)} | ${row.unit} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ` +
+        `${f === undefined ? '' : ratio(m, median(f))} | ${ref === undefined ? '' : `${ratio(m, ref)} (${fmt(ref)})`} | ${checks.get(s)?.get(row.id) ?? ''} |`,
+    );
+  }
+}
+console.log(out.join('\n'));
+if (args.json !== undefined) {
+  const json = Object.fromEntries([...results].map(([s, m]) => [s, Object.fromEntries(m)]));
+  writeFileSync(args.json, JSON.stringify({ commit, loadAtStart, loadAtEnd: loadavg(), results: json }, null, 2));
+}
