@@ -37,8 +37,21 @@ export class FlowClientError extends Error {
     const info = ce.findDetails(ErrorInfoSchema)[0];
     const retry = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
     const retryMs = retry === undefined ? undefined : Number(retry.seconds) * 1000 + Math.round(retry.nanos / 1e6);
-    return new FlowClientError(ce.code, info?.reason ?? '', ce.rawMessage, { ...(info?.metadata ?? {}) }, retryMs, ce);
+    const code = ce.code === Code.Internal && refusedStream(ce) ? Code.Unavailable : ce.code;
+    return new FlowClientError(code, info?.reason ?? '', ce.rawMessage, { ...(info?.metadata ?? {}) }, retryMs, ce);
   }
+}
+
+/**
+ * An HTTP/2 REFUSED_STREAM (the server never processed the call, e.g. a GOAWAY during shutdown)
+ * is UNAVAILABLE per the gRPC spec; connect-node surfaces it as INTERNAL when the stream errors.
+ */
+function refusedStream(e: unknown): boolean {
+  let c: unknown = e;
+  for (let i = 0; c instanceof Error && i < 8; i++, c = c.cause) {
+    if ((c as { code?: unknown }).code === 'ERR_HTTP2_STREAM_ERROR' && c.message.includes('NGHTTP2_REFUSED_STREAM')) return true;
+  }
+  return false;
 }
 
 /** Runs fn and rethrows any failure as a FlowClientError. */
