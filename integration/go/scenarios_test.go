@@ -30,9 +30,10 @@ import (
 )
 
 type stepError struct {
-	Code            any    `json:"code"`
-	Reason          string `json:"reason"`
-	MessageContains string `json:"message_contains"`
+	Code            any               `json:"code"`
+	Reason          string            `json:"reason"`
+	MessageContains string            `json:"message_contains"`
+	Metadata        map[string]string `json:"metadata"`
 }
 
 type step struct {
@@ -54,6 +55,7 @@ type step struct {
 	Await           string            `json:"await"`
 	SleepMs         int               `json:"sleep_ms"`
 	Restart         bool              `json:"restart"`
+	AllPages        bool              `json:"all_pages"`
 }
 
 type scenario struct {
@@ -235,10 +237,11 @@ func methodName(m string) (string, error) {
 		svc = svc[i+1:]
 	}
 	services := map[string][]string{
-		"KVService":     {"Put", "Get", "BatchGet", "Delete", "DeleteRange", "Scan", "Batch", "Ingest"},
-		"StatsService":  {"GetStats", "WatchStats"},
-		"EventsService": {"Watch", "WatchChanges"},
-		"Health":        {"Check"},
+		"KVService":       {"Put", "Get", "BatchGet", "Delete", "DeleteRange", "Scan", "Batch", "Ingest"},
+		"StatsService":    {"GetStats", "WatchStats"},
+		"EventsService":   {"Watch", "WatchChanges"},
+		"Health":          {"Check"},
+		"DocumentService": documentMethods,
 	}
 	for s, ms := range services {
 		if svc != "" && svc != s {
@@ -431,7 +434,14 @@ func runCall(ctx context.Context, c *flowdb.Client, st step, where string) error
 			callErr = sendErr
 		}
 	default:
-		return fmt.Errorf("%s: %s not supported by the Go runner", where, name)
+		res, un, cerr, err := docCall(ctx, c, name, st, collect)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		unary, isUnary = res, un
+		if cerr != nil {
+			callErr = cerr
+		}
 	}
 
 	want := st.wantErr()
@@ -514,6 +524,11 @@ func checkError(err error, want *stepError, where string) error {
 	var fe *flowdb.Error
 	if want.MessageContains != "" && (!errors.As(err, &fe) || !strings.Contains(fe.Message, want.MessageContains)) {
 		return fmt.Errorf("%s: message %v, want it to contain %q", where, err, want.MessageContains)
+	}
+	for k, v := range want.Metadata {
+		if !errors.As(err, &fe) || fe.Metadata[k] != v {
+			return fmt.Errorf("%s: ErrorInfo metadata %q of %v, want %q", where, k, err, v)
+		}
 	}
 	return nil
 }

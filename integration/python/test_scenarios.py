@@ -19,6 +19,8 @@ from flowdb._gen.flowdb.v1 import events_service_pb2 as ev
 from flowdb._gen.flowdb.v1 import kv_service_pb2 as kv
 from flowdb._gen.flowdb.v1 import stats_service_pb2 as st
 from flowdb.testing import remove_data_dir, start_server
+from scenario_docs import METHODS as DOCUMENT_METHODS
+from scenario_docs import doc_call
 
 DIR = Path(os.environ.get("FLOWDB_SCENARIOS") or Path(__file__).resolve().parent.parent / "scenarios")
 FILES = sorted(DIR.glob("*.json"))
@@ -29,6 +31,7 @@ METHODS = {
     "StatsService": ["GetStats", "WatchStats"],
     "EventsService": ["Watch", "WatchChanges"],
     "Health": ["Check"],
+    "DocumentService": DOCUMENT_METHODS,
 }
 HEALTH = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
 
@@ -84,6 +87,8 @@ def check_error(e: FlowError, want: dict[str, Any], where: str) -> None:
         assert e.reason == want["reason"], f"{where}: ErrorInfo reason {e.reason!r} ({e}), want {want['reason']}"
     if want.get("message_contains") is not None:
         assert want["message_contains"] in e.message, f"{where}: message {e.message!r}"
+    for k, v in (want.get("metadata") or {}).items():
+        assert e.metadata.get(k) == v, f"{where}: ErrorInfo metadata {k}={e.metadata.get(k)!r} ({e}), want {v!r}"
 
 
 def run_call(c: Client, step: dict[str, Any], where: str) -> None:
@@ -145,6 +150,8 @@ def run_call(c: Client, step: dict[str, Any], where: str) -> None:
         elif name == "KVService/Ingest":
             reqs = [parse(kv.IngestRequest, r) for r in step.get("requests", [raw])]
             stream = collect(c.ingest_stream(reqs, timeout=timeout))
+        elif name.startswith("DocumentService/"):
+            unary, stream = doc_call(c, name, raw, step, timeout, collect)
         else:
             raise AssertionError(f"{where}: {name} not supported by the Python runner")
     except FlowError as e:

@@ -22,6 +22,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { KVService, StatsService, EventsService } from '@flowdb/client';
 import { Health } from '@flowdb/client/gen/grpc/health/v1/health_pb.ts';
 import { ErrorInfoSchema } from '@flowdb/client/gen/google/rpc/error_details_pb.ts';
+import { DocumentService } from '@flowdb/client/gen/flowdb/v1/document_pb.ts';
 import { REPO } from './targets.ts';
 
 export interface Scenario {
@@ -47,16 +48,18 @@ interface Step {
   expect_responses?: JsonValue[];
   take?: number;
   timeout_ms?: number;
-  error?: { code?: string | number; reason?: string; message_contains?: string };
+  error?: { code?: string | number; reason?: string; message_contains?: string; metadata?: Record<string, string> };
   expect_error?: Step['error'];
   background?: string;
   await?: string;
   sleep_ms?: number;
   restart?: boolean;
   name?: string;
+  /** Unary paged call (QueryDocuments): follow nextPageToken; the pages are the responses. */
+  all_pages?: boolean;
 }
 
-const SERVICES: DescService[] = [KVService, StatsService, EventsService, Health];
+const SERVICES: DescService[] = [KVService, StatsService, EventsService, Health, DocumentService];
 
 export async function loadScenarios(dir = process.env['FLOWDB_SCENARIOS'] ?? join(REPO, 'integration/scenarios')): Promise<Scenario[]> {
   let files: string[];
@@ -115,6 +118,9 @@ function checkError(e: unknown, want: NonNullable<Step['error']>, where: string)
     assert.equal(reason, want.reason, `${where}: ErrorInfo reason`);
   }
   if (want.message_contains !== undefined) assert.ok(ce.rawMessage.includes(want.message_contains), `${where}: message "${ce.rawMessage}"`);
+  for (const [k, v] of Object.entries(want.metadata ?? {})) {
+    assert.equal(ce.findDetails(ErrorInfoSchema)[0]?.metadata[k], v, `${where}: ErrorInfo metadata ${k}`);
+  }
 }
 
 async function runCall(clients: Map<DescService, any>, step: Step, where: string): Promise<void> {
@@ -127,6 +133,18 @@ async function runCall(clients: Map<DescService, any>, step: Step, where: string
   const opts = { signal: abort.signal, timeoutMs: step.timeout_ms ?? 10_000 };
   const toJ = (m: any): JsonValue => toJson(method.output, m, { alwaysEmitImplicit: true });
   try {
+    if (method.methodKind === 'unary' && step.all_pages) {
+      const pages: JsonValue[] = [];
+      for (let token = String(req['pageToken'] ?? req['page_token'] ?? ''); ; ) {
+        const res = await fn(fromJson(method.input, { ...req, pageToken: token }), opts);
+        pages.push(toJ(res));
+        token = res.nextPageToken;
+        if (!token) break;
+      }
+      assert.equal(wantErr, undefined, `${where}: expected an error, got ${pages.length} pages`);
+      if (step.expect_responses !== undefined) assertSubset(pages, step.expect_responses, where);
+      return;
+    }
     if (method.methodKind === 'unary') {
       const res = toJ(await fn(fromJson(method.input, req), opts));
       assert.equal(wantErr, undefined, `${where}: expected an error, got ${JSON.stringify(res)}`);
