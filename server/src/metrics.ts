@@ -11,18 +11,32 @@ interface Hist {
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+interface MethodStats {
+  /** Label text up to the method, e.g. `grpc_service="a",grpc_method="b"`. */
+  labels: string;
+  codes: Map<string, number>;
+  hist: Hist;
+}
+
 export class Metrics {
-  #handled = new Map<string, number>();
-  #hist = new Map<string, Hist>();
+  /** service → method → counters; no string is built per call. */
+  #methods = new Map<string, Map<string, MethodStats>>();
   #http = new Map<string, number>();
 
   handled(service: string, method: string, code: string, seconds: number): void {
-    const k = `grpc_service="${esc(service)}",grpc_method="${esc(method)}",grpc_code="${esc(code)}"`;
-    this.#handled.set(k, (this.#handled.get(k) ?? 0) + 1);
-    const hk = `grpc_service="${esc(service)}",grpc_method="${esc(method)}"`;
-    let h = this.#hist.get(hk);
-    if (h === undefined) this.#hist.set(hk, (h = { counts: BUCKETS.map(() => 0), sum: 0, n: 0 }));
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) h.counts[i] = (h.counts[i] as number) + 1;
+    let bySvc = this.#methods.get(service);
+    if (bySvc === undefined) this.#methods.set(service, (bySvc = new Map()));
+    let m = bySvc.get(method);
+    if (m === undefined) {
+      m = { labels: `grpc_service="${esc(service)}",grpc_method="${esc(method)}"`, codes: new Map(), hist: { counts: BUCKETS.map(() => 0), sum: 0, n: 0 } };
+      bySvc.set(method, m);
+    }
+    m.codes.set(code, (m.codes.get(code) ?? 0) + 1);
+    const h = m.hist;
+    // Buckets are cumulative at render time: count only the first matching one here.
+    let i = 0;
+    while (i < BUCKETS.length && seconds > (BUCKETS[i] as number)) i++;
+    if (i < BUCKETS.length) h.counts[i] = (h.counts[i] as number) + 1;
     h.sum += seconds;
     h.n++;
   }
@@ -35,10 +49,12 @@ export class Metrics {
   render(stats: EngineStats | undefined, extra: { [name: string]: number } = {}): string {
     const out: string[] = [];
     out.push('# HELP grpc_server_handled_total RPCs completed, by status code.', '# TYPE grpc_server_handled_total counter');
-    for (const [k, v] of this.#handled) out.push(`grpc_server_handled_total{${k}} ${v}`);
+    const all = [...this.#methods.values()].flatMap((m) => [...m.values()]);
+    for (const m of all) for (const [code, v] of m.codes) out.push(`grpc_server_handled_total{${m.labels},grpc_code="${esc(code)}"} ${v}`);
     out.push('# HELP grpc_server_handling_seconds RPC duration (streams: until the stream ends).', '# TYPE grpc_server_handling_seconds histogram');
-    for (const [k, h] of this.#hist) {
-      BUCKETS.forEach((b, i) => out.push(`grpc_server_handling_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`));
+    for (const { labels: k, hist: h } of all) {
+      let cum = 0;
+      BUCKETS.forEach((b, i) => out.push(`grpc_server_handling_seconds_bucket{${k},le="${b}"} ${(cum += h.counts[i] as number)}`));
       out.push(`grpc_server_handling_seconds_bucket{${k},le="+Inf"} ${h.n}`, `grpc_server_handling_seconds_sum{${k}} ${h.sum}`, `grpc_server_handling_seconds_count{${k}} ${h.n}`);
     }
     out.push('# HELP flowdb_http_requests_total Plain HTTP requests (/metrics, /healthz, /readyz, unknown).', '# TYPE flowdb_http_requests_total counter');

@@ -14,7 +14,8 @@ import { openEngine, type KV } from '@flowdb/engine';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Deps } from './deps.ts';
-import { kvService } from './kv.ts';
+import { kvService, kvUnary } from './kv.ts';
+import { GrpcFastPath } from './fastpath.ts';
 import { statsService } from './stats.ts';
 import { eventsService } from './events.ts';
 import { HealthState, healthService } from './health.ts';
@@ -73,12 +74,17 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
   const metrics = new Metrics();
   const tracker: CallTracker = { unary: 0, streams: 0, onIdle: new Set() };
 
+  const ics = interceptors({ token: config.token, draining: () => deps.draining, metrics, tracker, log });
   const adapter = flowNodeAdapter({
     routes: routes(deps, health, reflector),
     readMaxBytes: config.maxRecvBytes,
     writeMaxBytes: config.maxSendBytes,
     ...(config.maxTimeoutMs > 0 ? { maxTimeoutMs: config.maxTimeoutMs } : {}),
-    interceptors: interceptors({ token: config.token, draining: () => deps.draining, metrics, tracker, log }),
+    interceptors: ics,
+  });
+  // Plain unary gRPC calls to KVService skip Connect's streaming pipeline (same interceptors and handlers).
+  const fast = new GrpcFastPath(kvUnary(deps), {
+    interceptors: ics, readMaxBytes: config.maxRecvBytes, writeMaxBytes: config.maxSendBytes, maxTimeoutMs: config.maxTimeoutMs,
   });
 
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
@@ -117,6 +123,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       r.end(body);
       return;
     }
+    if (req.httpVersionMajor === 2 && fast.handle(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse)) return;
     adapter(req as http.IncomingMessage, res as http.ServerResponse);
   };
 

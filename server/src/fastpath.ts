@@ -1,0 +1,163 @@
+/**
+ * gRPC fast path for the unary KVService methods. A plain gRPC request
+ * (HTTP/2, `application/grpc` or `application/grpc+proto`, no compression)
+ * skips Connect's streaming pipeline (async iterables, a per-call
+ * AbortController and DOMException) yet runs the same interceptors and the
+ * same handlers (kvUnary). Anything else falls through to the Connect adapter.
+ */
+import type * as http2 from 'node:http2';
+import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import {
+  Code, ConnectError, createContextValues, type Interceptor, type StreamRequest, type StreamResponse,
+  type UnaryRequest, type UnaryResponse,
+} from '@connectrpc/connect';
+import { parseTimeout, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
+import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
+import type { KVUnary } from './kv.ts';
+import { toConnectError } from './errors.ts';
+
+type Next = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
+
+interface Route {
+  method: DescMethodUnary;
+  call: Next;
+}
+
+export interface FastPathOptions {
+  interceptors: Interceptor[];
+  readMaxBytes: number;
+  writeMaxBytes: number;
+  /** Largest grpc-timeout accepted, ms; 0: no limit. */
+  maxTimeoutMs: number;
+}
+
+/** Never aborts: calls without a deadline share it instead of owning an AbortController. */
+const NO_SIGNAL = new AbortController().signal;
+const OK_TRAILER = { 'grpc-status': '0' };
+const RESPONSE_HEADER = { 'content-type': 'application/grpc+proto' };
+
+function route<I extends DescMessage, O extends DescMessage>(
+  method: DescMethodUnary<I, O>,
+  impl: (req: MessageShape<I>, signal: AbortSignal) => Promise<MessageInitShape<O>>,
+  interceptors: Interceptor[],
+): Route {
+  const next: Next = async (req) => {
+    const out = await impl(req.message as MessageShape<I>, req.signal);
+    return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: create(method.output, out) };
+  };
+  return { method: method as unknown as DescMethodUnary, call: interceptors.reduceRight<Next>((n, ic) => ic(n), next) }; // first = outermost, as in Connect
+}
+
+export class GrpcFastPath {
+  #routes = new Map<string, Route>();
+  #opts: FastPathOptions;
+
+  constructor(kv: KVUnary, opts: FastPathOptions) {
+    this.#opts = opts;
+    const m = KVService.method;
+    const add = (r: Route) => this.#routes.set(`/${KVService.typeName}/${r.method.name}`, r);
+    const i = opts.interceptors;
+    add(route(m.put, kv.put, i));
+    add(route(m.get, kv.get, i));
+    add(route(m.batchGet, kv.batchGet, i));
+    add(route(m.delete, kv.delete, i));
+    add(route(m.deleteRange, kv.deleteRange, i));
+    add(route(m.batch, kv.batch, i));
+  }
+
+  /** Serves the request and returns true, or returns false to leave it to Connect. */
+  handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
+    const r = this.#routes.get(req.url);
+    if (r === undefined || req.method !== 'POST') return false;
+    const h = req.headers;
+    const ct = h['content-type'];
+    if (ct !== 'application/grpc' && ct !== 'application/grpc+proto') return false;
+    const enc = h['grpc-encoding'];
+    if (enc !== undefined && enc !== 'identity') return false;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= this.#opts.readMaxBytes + 5) chunks.push(c);
+    });
+    req.once('end', () => void this.#run(r, req, res, chunks, size));
+    return true;
+  }
+
+  async #run(r: Route, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, chunks: Buffer[], size: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const message = this.#parse(r.method, chunks, size);
+      let signal = NO_SIGNAL;
+      const t = req.headers['grpc-timeout'];
+      if (typeof t === 'string') {
+        const p = parseTimeout(t, this.#opts.maxTimeoutMs > 0 ? this.#opts.maxTimeoutMs : Number.MAX_SAFE_INTEGER);
+        if (p.error !== undefined) throw p.error;
+        const ac = new AbortController();
+        timer = setTimeout(() => ac.abort(new ConnectError('the operation timed out', Code.DeadlineExceeded)), p.timeoutMs);
+        signal = ac.signal;
+      }
+      const out = (await r.call({
+        stream: false, service: r.method.parent, method: r.method, requestMethod: 'POST', url: req.url, signal,
+        header: requestHeaders(req.headers), contextValues: createContextValues(), message,
+      })) as UnaryResponse;
+      const body = toBinary(r.method.output, out.message);
+      if (body.length > this.#opts.writeMaxBytes) {
+        throw new ConnectError(`message size ${body.length} is larger than configured writeMaxBytes ${this.#opts.writeMaxBytes}`, Code.ResourceExhausted);
+      }
+      if (res.stream.destroyed) return;
+      const frame = Buffer.allocUnsafe(5 + body.length);
+      frame[0] = 0;
+      frame.writeUInt32BE(body.length, 1);
+      frame.set(body, 5);
+      res.writeHead(200, merge(RESPONSE_HEADER, out.header));
+      res.addTrailers(merge(OK_TRAILER, out.trailer));
+      res.end(frame);
+    } catch (e) {
+      if (res.stream.destroyed) return;
+      const trailer = setTrailerStatus(new Headers(), toConnectError(e));
+      res.writeHead(200, RESPONSE_HEADER);
+      res.addTrailers(merge({}, trailer));
+      res.end();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #parse(method: DescMethodUnary, chunks: Buffer[], size: number): MessageShape<DescMessage> {
+    if (size > this.#opts.readMaxBytes + 5) {
+      throw new ConnectError(`message size is larger than configured readMaxBytes ${this.#opts.readMaxBytes}`, Code.ResourceExhausted);
+    }
+    const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    if (buf.length < 5) throw new ConnectError(`protocol error: missing input message for unary method`, Code.Unimplemented);
+    if (buf[0] !== 0) throw new ConnectError('protocol error: compressed message without grpc-encoding', Code.Internal);
+    const len = buf.readUInt32BE(1);
+    if (len + 5 < buf.length) throw new ConnectError(`protocol error: received extra input message for unary method`, Code.Unimplemented);
+    if (len + 5 > buf.length) throw new ConnectError(`protocol error: promised ${len} bytes, received ${buf.length - 5}`, Code.InvalidArgument);
+    try {
+      return fromBinary(method.input, buf.subarray(5));
+    } catch (e) {
+      throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+    }
+  }
+}
+
+function requestHeaders(h: http2.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const k in h) {
+    if (k.charCodeAt(0) === 58 /* ':' */) continue;
+    const v = h[k];
+    if (typeof v === 'string') out.append(k, v);
+    else if (v !== undefined) for (const e of v) out.append(k, e);
+  }
+  return out;
+}
+
+function merge(base: { [k: string]: string }, extra: Headers): { [k: string]: string } {
+  let out = base;
+  extra.forEach((v, k) => {
+    if (out === base) out = { ...base };
+    out[k] = v;
+  });
+  return out;
+}
