@@ -109,7 +109,7 @@ export function toConnectError(err: unknown): ConnectError {
  */
 export function frameworkMapping(code: Code, message: string): { code: Code; reason: ReasonName } {
   const clientFault =
-    /^(parse binary|received compressed envelope|invalid envelope|received parsed JSON|protocol error: (missing|received extra) input message)/.test(message);
+    /^(parse binary|received compressed envelope|invalid envelope|received parsed JSON|protocol error: |decompression failed)/.test(message);
   if (clientFault) return { code: Code.InvalidArgument, reason: 'ERROR_REASON_INVALID_ARGUMENT' };
   switch (code) {
     case Code.InvalidArgument:
