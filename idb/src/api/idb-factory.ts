@@ -1,0 +1,217 @@
+/**
+ * https://w3c.github.io/IndexedDB/#factory-interface : open (with upgrades, versionchange and
+ * blocked), deleteDatabase, databases, cmp. Requests for one database name run one at a time.
+ */
+import type { BatchOp, KV } from '@flowdb/engine';
+import { domError, fromEngineError } from '../errors.ts';
+import { IDBVersionChangeEvent, dispatchEvent } from '../events.ts';
+import { compareKeys } from '../keys/compare.ts';
+import { encodeKey } from '../keys/encode.ts';
+import { toKey } from '../keys/key.ts';
+import {
+  databaseRecord, jsonBytes, listDatabases, loadDatabase, readNextDbId, storeRecord,
+} from '../model/catalog.ts';
+import { CAT_KEYGEN, CAT_STORE, catalogKey, databaseKey, dataPrefix, nextDbIdKey, prefixEnd, TS } from '../model/keyspace.ts';
+import { TxScheduler } from '../model/tx-scheduler.ts';
+import { nextTask, queueTask } from '../scheduling.ts';
+import { type DatabaseEntry, type IDBDatabase, dbi } from './idb-database.ts';
+import { IDBOpenDBRequest, settleRequest, setRequestTransaction } from './idb-request.ts';
+import { txi } from './idb-transaction.ts';
+
+export interface IDBFactoryOptions {
+  kv: KV;
+  /**
+   * The engine was opened with sync 'always', so every write is fsynced: 'strict' transactions
+   * then skip the extra syncWal(). Default false (strict and default durability call syncWal()).
+   */
+  walSyncedOnWrite?: boolean;
+}
+
+export interface IDBDatabaseInfo {
+  name: string;
+  version: number;
+}
+
+/** [EnforceRange] unsigned long long, and not 0. */
+function toVersion(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new TypeError('version must be a finite number');
+  const t = Math.trunc(n);
+  if (t < 1 || t > Number.MAX_SAFE_INTEGER) throw new TypeError('version must be an integer in [1, 2^53-1]');
+  return t;
+}
+
+function fire(target: IDBOpenDBRequest, event: Event): void {
+  dispatchEvent(event, [target]);
+}
+
+function task(fn: () => void): Promise<void> {
+  return new Promise((resolve) => queueTask(() => { fn(); resolve(); }));
+}
+
+export class IDBFactory {
+  #kv: KV;
+  #walSynced: boolean;
+  #entries = new Map<string, DatabaseEntry>();
+  #queues = new Map<string, Promise<void>>();
+  #nextDbId: number | undefined;
+
+  constructor(options: IDBFactoryOptions) {
+    this.#kv = options.kv;
+    this.#walSynced = options.walSyncedOnWrite ?? false;
+  }
+
+  #enqueue(name: string, fn: () => Promise<void>): void {
+    const prev = this.#queues.get(name) ?? Promise.resolve();
+    const next = prev.then(fn, fn).catch(() => undefined);
+    this.#queues.set(name, next);
+  }
+
+  async #entry(name: string): Promise<DatabaseEntry | undefined> {
+    const cached = this.#entries.get(name);
+    if (cached) return cached;
+    const schema = await loadDatabase(this.#kv, name);
+    if (!schema) return undefined;
+    const entry: DatabaseEntry = { schema, connections: new Set(), scheduler: new TxScheduler() };
+    this.#entries.set(name, entry);
+    return entry;
+  }
+
+  #upgradeOps(entry: DatabaseEntry): BatchOp[] {
+    const s = entry.schema;
+    const storeDefs = catalogKey(CAT_STORE, s.id);
+    const ops: BatchOp[] = [
+      { type: 'delRange', start: storeDefs, end: prefixEnd(storeDefs) },
+      { type: 'put', key: databaseKey(encodeKey(s.name)), ts: TS, value: databaseRecord(s) },
+      { type: 'put', key: nextDbIdKey(), ts: TS, value: jsonBytes(this.#nextDbId ?? s.id + 1) },
+    ];
+    for (const store of s.stores.values()) {
+      ops.push({ type: 'put', key: catalogKey(CAT_STORE, s.id, store.id), ts: TS, value: storeRecord(store) });
+    }
+    return ops;
+  }
+
+  #connect(entry: DatabaseEntry): IDBDatabase {
+    const db = dbi.create({ kv: this.#kv, walSyncedOnWrite: this.#walSynced, entry, upgradeOps: () => this.#upgradeOps(entry) });
+    entry.connections.add(db);
+    return db;
+  }
+
+  /** Fires versionchange at the other connections, then blocked, then waits for them to close. */
+  async #waitForOthers(entry: DatabaseEntry, self: IDBDatabase | null, request: IDBOpenDBRequest, oldVersion: number, newVersion: number | null): Promise<void> {
+    const others = [...entry.connections].filter((c) => c !== self);
+    for (const c of others) {
+      await task(() => {
+        if (!dbi.closePending(c)) dispatchEvent(new IDBVersionChangeEvent('versionchange', { oldVersion, newVersion }), [c]);
+      });
+    }
+    if (others.some((c) => !dbi.closePending(c))) {
+      await task(() => fire(request, new IDBVersionChangeEvent('blocked', { oldVersion, newVersion })));
+    }
+    await Promise.all(others.map((c) => dbi.closed(c)));
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbfactory-open */
+  open(name: string, version?: number): IDBOpenDBRequest {
+    name = String(name);
+    const requested = version === undefined ? undefined : toVersion(version);
+    const request = new IDBOpenDBRequest(null, null);
+    this.#enqueue(name, () => this.#open(name, requested, request).catch((err: unknown) => {
+      settleRequest(request, { error: fromEngineError(err) });
+      fire(request, new Event('error', { bubbles: true, cancelable: true }));
+    }));
+    return request;
+  }
+
+  async #open(name: string, requested: number | undefined, request: IDBOpenDBRequest): Promise<void> {
+    let entry = await this.#entry(name);
+    const version = requested ?? entry?.schema.version ?? 1;
+    if (entry && entry.schema.version > version) {
+      return task(() => {
+        settleRequest(request, { error: domError('VersionError', `the database is at version ${entry?.schema.version}, above ${version}`) });
+        fire(request, new Event('error', { bubbles: true, cancelable: true }));
+      });
+    }
+    const isNew = !entry;
+    if (!entry) {
+      this.#nextDbId ??= await readNextDbId(this.#kv);
+      const id = this.#nextDbId++;
+      entry = { schema: { id, name, version: 0, nextObjectId: 1, stores: new Map() }, connections: new Set(), scheduler: new TxScheduler() };
+      this.#entries.set(name, entry);
+    }
+    const db = this.#connect(entry);
+    const oldVersion = entry.schema.version;
+    if (version > oldVersion) {
+      await this.#waitForOthers(entry, db, request, oldVersion, version);
+      let tx!: ReturnType<typeof dbi.startUpgrade>;
+      await task(() => {
+        tx = dbi.startUpgrade(db, version);
+        setRequestTransaction(request, tx);
+        settleRequest(request, { result: db });
+        const r = dispatchEvent(new IDBVersionChangeEvent('upgradeneeded', { oldVersion, newVersion: version }), [request]);
+        if (r.threw) txi.abort(tx, domError('AbortError', 'an upgradeneeded listener threw'));
+      });
+      const outcome = await txi.outcome(tx);
+      await nextTask();
+      setRequestTransaction(request, null);
+      if (outcome === 'aborted' || dbi.closePending(db)) {
+        if (outcome === 'aborted') {
+          db.close();
+          if (isNew && this.#entries.get(name) === entry) this.#entries.delete(name);
+        }
+        settleRequest(request, { error: domError('AbortError', 'the upgrade was aborted or the connection closed') });
+        fire(request, new Event('error', { bubbles: true, cancelable: true }));
+        return;
+      }
+    }
+    await task(() => {
+      settleRequest(request, { result: db });
+      fire(request, new Event('success'));
+    });
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbfactory-deletedatabase */
+  deleteDatabase(name: string): IDBOpenDBRequest {
+    name = String(name);
+    const request = new IDBOpenDBRequest(null, null);
+    this.#enqueue(name, () => this.#delete(name, request).catch((err: unknown) => {
+      settleRequest(request, { error: fromEngineError(err) });
+      fire(request, new Event('error', { bubbles: true, cancelable: true }));
+    }));
+    return request;
+  }
+
+  async #delete(name: string, request: IDBOpenDBRequest): Promise<void> {
+    const entry = await this.#entry(name);
+    const oldVersion = entry?.schema.version ?? 0;
+    if (entry) {
+      await this.#waitForOthers(entry, null, request, oldVersion, null);
+      const id = entry.schema.id;
+      const ranges = [catalogKey(CAT_STORE, id), catalogKey(CAT_KEYGEN, id), dataPrefix(id)];
+      await this.#kv.write([
+        { type: 'del', key: databaseKey(encodeKey(name)), ts: TS },
+        ...ranges.map((p): BatchOp => ({ type: 'delRange', start: p, end: prefixEnd(p) })),
+      ]);
+      if (!this.#walSynced) await this.#kv.syncWal();
+      this.#entries.delete(name);
+    }
+    await task(() => {
+      settleRequest(request, { result: undefined });
+      fire(request, new IDBVersionChangeEvent('success', { oldVersion, newVersion: null }));
+    });
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbfactory-databases */
+  async databases(): Promise<IDBDatabaseInfo[]> {
+    return listDatabases(this.#kv);
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbfactory-cmp */
+  cmp(first: unknown, second: unknown): number {
+    return compareKeys(toKey(first), toKey(second));
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'IDBFactory';
+  }
+}

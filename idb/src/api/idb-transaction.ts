@@ -1,0 +1,305 @@
+/**
+ * https://w3c.github.io/IndexedDB/#transaction : lifecycle (active only while its creation task
+ * and its request events run, auto-commit when inactive with nothing pending, commit(), abort()),
+ * requests executed in order against a TxStorage, and one engine batch at commit.
+ */
+import type { BatchOp, KV } from '@flowdb/engine';
+import { domError, fromEngineError } from '../errors.ts';
+import { IDBEventTarget, dispatchEvent } from '../events.ts';
+import { type DatabaseSchema, type SchemaSnapshot, type StoreSchema, restoreSchema, snapshotSchema } from '../model/catalog.ts';
+import type { TxScheduler } from '../model/tx-scheduler.ts';
+import { TxStorage } from '../model/tx-storage.ts';
+import { afterMicrotasks, queueTask } from '../scheduling.ts';
+import { stringList, type StringList } from './string-list.ts';
+import type { IDBDatabase } from './idb-database.ts';
+import { IDBObjectStore } from './idb-object-store.ts';
+import { IDBRequest, type RequestSource, isRequestDone, resetRequest, settleRequest } from './idb-request.ts';
+
+type TxState = 'active' | 'inactive' | 'committing' | 'finished';
+export type TxOutcome = 'committed' | 'aborted';
+
+/** What a transaction needs from its connection. */
+export interface TxHost {
+  readonly kv: KV;
+  readonly schema: DatabaseSchema;
+  readonly scheduler: TxScheduler;
+  /** The engine fsyncs every write (sync 'always'), so 'strict' needs no extra syncWal(). */
+  readonly walSyncedOnWrite: boolean;
+  /** Catalog ops written with a versionchange transaction's batch. */
+  upgradeOps(): BatchOp[];
+  /** A versionchange transaction aborted: the connection's version reverts. */
+  upgradeAborted(snapshotVersion: number): void;
+  finished(tx: IDBTransaction): void;
+}
+
+interface QueuedOp {
+  request: IDBRequest | null;
+  run: (storage: TxStorage) => Promise<unknown>;
+}
+
+export interface TxInternals {
+  create(db: IDBDatabase, host: TxHost, names: string[], mode: IDBTransactionMode, durability: IDBTransactionDurability): IDBTransaction;
+  /** Throws TransactionInactiveError unless active. */
+  checkActive(tx: IDBTransaction): void;
+  isActive(tx: IDBTransaction): boolean;
+  isFinished(tx: IDBTransaction): boolean;
+  addRequest(tx: IDBTransaction, source: RequestSource, run: QueuedOp['run'], request?: IDBRequest): IDBRequest;
+  /** An operation without a request (index backfill, store deletion); failure aborts. */
+  addInternalOp(tx: IDBTransaction, run: QueuedOp['run']): void;
+  /** Runs fn with the transaction inactive (cloning, as the spec requires). */
+  whileInactive<T>(tx: IDBTransaction, fn: () => T): T;
+  abort(tx: IDBTransaction, error: DOMException | null): void;
+  outcome(tx: IDBTransaction): Promise<TxOutcome>;
+  host(tx: IDBTransaction): TxHost;
+  forgetStore(tx: IDBTransaction, store: StoreSchema): void;
+}
+export let txi: TxInternals;
+
+export class IDBTransaction extends IDBEventTarget {
+  #db: IDBDatabase;
+  #host: TxHost;
+  #mode: IDBTransactionMode;
+  #durability: IDBTransactionDurability;
+  #names: string[];
+  #state: TxState = 'active';
+  #error: DOMException | null = null;
+  #storage: TxStorage | undefined;
+  #started = false;
+  #running = false;
+  #commitStarted = false;
+  #queue: QueuedOp[] = [];
+  #pending = new Set<IDBRequest>();
+  #stores = new Map<StoreSchema, IDBObjectStore>();
+  #upgradeSnapshot: SchemaSnapshot | undefined;
+  #outcome: Promise<TxOutcome>;
+  #resolveOutcome!: (o: TxOutcome) => void;
+  readonly scopeIds: ReadonlySet<number> | undefined;
+
+  static {
+    txi = {
+      create: (db, host, names, mode, durability) => new IDBTransaction(db, host, names, mode, durability),
+      checkActive: (tx) => {
+        if (tx.#state !== 'active') throw domError('TransactionInactiveError', 'the transaction is not active');
+      },
+      isActive: (tx) => tx.#state === 'active',
+      isFinished: (tx) => tx.#state === 'finished',
+      addRequest: (tx, source, run, request) => {
+        const req = request ?? new IDBRequest(source, tx);
+        if (request) resetRequest(request);
+        tx.#pending.add(req);
+        tx.#queue.push({ request: req, run });
+        void tx.#pump();
+        return req;
+      },
+      addInternalOp: (tx, run) => {
+        tx.#queue.push({ request: null, run });
+        void tx.#pump();
+      },
+      whileInactive: (tx, fn) => {
+        const was = tx.#state;
+        if (was === 'active') tx.#state = 'inactive';
+        try { return fn(); } finally { if (was === 'active' && tx.#state === 'inactive') tx.#state = 'active'; }
+      },
+      abort: (tx, error) => tx.#abort(error),
+      outcome: (tx) => tx.#outcome,
+      host: (tx) => tx.#host,
+      forgetStore: (tx, store) => { tx.#stores.delete(store); },
+    };
+  }
+
+  private constructor(db: IDBDatabase, host: TxHost, names: string[], mode: IDBTransactionMode, durability: IDBTransactionDurability) {
+    super();
+    this.#db = db;
+    this.#host = host;
+    this.#mode = mode;
+    this.#durability = durability;
+    this.#names = [...names].sort();
+    this.#outcome = new Promise((resolve) => { this.#resolveOutcome = resolve; });
+    if (mode === 'versionchange') {
+      this.scopeIds = undefined;
+      this.#upgradeSnapshot = snapshotSchema(host.schema);
+    } else {
+      this.scopeIds = new Set(names.map((n) => (host.schema.stores.get(n) as StoreSchema).id));
+    }
+    afterMicrotasks(() => this.#deactivate());
+    host.scheduler.add(this);
+  }
+
+  get db(): IDBDatabase { return this.#db; }
+  get mode(): IDBTransactionMode { return this.#mode; }
+  get durability(): IDBTransactionDurability { return this.#durability; }
+  get error(): DOMException | null { return this.#error; }
+  get objectStoreNames(): StringList {
+    if (this.#mode === 'versionchange') return stringList([...this.#host.schema.stores.keys()]);
+    return stringList(this.#names);
+  }
+  get onabort(): ((ev: Event) => unknown) | null { return this.getHandler('abort'); }
+  set onabort(fn: ((ev: Event) => unknown) | null) { this.setHandler('abort', fn); }
+  get oncomplete(): ((ev: Event) => unknown) | null { return this.getHandler('complete'); }
+  set oncomplete(fn: ((ev: Event) => unknown) | null) { this.setHandler('complete', fn); }
+  get onerror(): ((ev: Event) => unknown) | null { return this.getHandler('error'); }
+  set onerror(fn: ((ev: Event) => unknown) | null) { this.setHandler('error', fn); }
+
+  protected override eventParent(): IDBEventTarget | null {
+    return this.#db;
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbtransaction-objectstore */
+  objectStore(name: string): IDBObjectStore {
+    if (this.#state === 'finished') throw domError('InvalidStateError', 'the transaction has finished');
+    name = String(name);
+    const schema = this.#host.schema.stores.get(name);
+    if (!schema || (this.#mode !== 'versionchange' && !this.#names.includes(name))) {
+      throw domError('NotFoundError', `no object store "${name}" in this transaction's scope`);
+    }
+    let store = this.#stores.get(schema);
+    if (!store) {
+      store = new IDBObjectStore(this, schema);
+      this.#stores.set(schema, store);
+    }
+    return store;
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbtransaction-commit */
+  commit(): void {
+    if (this.#state !== 'active') throw domError('InvalidStateError', 'the transaction is not active');
+    this.#state = 'committing';
+    this.#maybeCommit();
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbtransaction-abort */
+  abort(): void {
+    if (this.#state === 'committing' || this.#state === 'finished') {
+      throw domError('InvalidStateError', 'the transaction is committing or finished');
+    }
+    this.#state = 'inactive';
+    this.#abort(null);
+  }
+
+  /** Called by the scheduler. */
+  start(): void {
+    if (this.#state === 'finished') return;
+    this.#started = true;
+    this.#storage = new TxStorage(this.#host.kv);
+    void this.#pump();
+  }
+
+  #deactivate(): void {
+    if (this.#state === 'active') this.#state = 'inactive';
+    this.#maybeCommit();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#running || !this.#started) return;
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0 && this.#state !== 'finished') {
+        const op = this.#queue.shift() as QueuedOp;
+        let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+        try {
+          outcome = { ok: true, value: await op.run(this.#storage as TxStorage) };
+        } catch (error) {
+          outcome = { ok: false, error };
+        }
+        if ((this.#state as TxState) === 'finished') break;
+        if (!op.request) {
+          if (!outcome.ok) this.#abort(toDomError(outcome.error));
+          continue;
+        }
+        await this.#fire(op.request, outcome.ok ? { result: outcome.value } : { error: toDomError(outcome.error) });
+      }
+    } finally {
+      this.#running = false;
+      if (this.#state === 'finished') this.#releaseStorage();
+    }
+    this.#maybeCommit();
+  }
+
+  /** #fire-a-success-event / #fire-an-error-event, in a new task. */
+  #fire(req: IDBRequest, outcome: { result: unknown } | { error: DOMException }): Promise<void> {
+    return new Promise((resolve) => queueTask(() => {
+      if (this.#state === 'finished' || isRequestDone(req)) return resolve();
+      settleRequest(req, outcome);
+      this.#pending.delete(req);
+      const failed = 'error' in outcome;
+      if (this.#state === 'inactive') this.#state = 'active';
+      const event = new Event(failed ? 'error' : 'success', { bubbles: failed, cancelable: failed });
+      const r = dispatchEvent(event, [req, this, this.#db]);
+      afterMicrotasks(() => this.#deactivate());
+      if (r.threw) this.#abort(domError('AbortError', 'an event listener threw'));
+      else if (failed && !r.defaultPrevented) this.#abort(outcome.error);
+      resolve();
+    }));
+  }
+
+  #maybeCommit(): void {
+    if (!this.#started || this.#running || this.#queue.length > 0 || this.#commitStarted) return;
+    if (this.#state !== 'inactive' && this.#state !== 'committing') return;
+    this.#commitStarted = true;
+    this.#state = 'committing';
+    void this.#commit();
+  }
+
+  /** #commit-a-transaction: one engine batch; 'strict' durability waits for the WAL fsync. */
+  async #commit(): Promise<void> {
+    const storage = this.#storage as TxStorage;
+    try {
+      const ops = this.#mode === 'versionchange' ? [...this.#host.upgradeOps(), ...storage.ops()] : storage.ops();
+      if (ops.length > 0) {
+        await this.#host.kv.write(ops);
+        if (this.#durability !== 'relaxed' && !this.#host.walSyncedOnWrite) await this.#host.kv.syncWal();
+      }
+    } catch (err) {
+      this.#abort(fromEngineError(err));
+      return;
+    }
+    this.#releaseStorage();
+    queueTask(() => {
+      this.#state = 'finished';
+      dispatchEvent(new Event('complete'), [this]);
+      this.#finish('committed');
+    });
+  }
+
+  /** #abort-a-transaction */
+  #abort(error: DOMException | null): void {
+    if (this.#state === 'finished') return;
+    if (this.#upgradeSnapshot) {
+      restoreSchema(this.#host.schema, this.#upgradeSnapshot);
+      this.#host.upgradeAborted(this.#upgradeSnapshot.version);
+    }
+    this.#state = 'finished';
+    if (error) this.#error = error;
+    this.#queue = [];
+    if (!this.#running) this.#releaseStorage();
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const req of pending) {
+      settleRequest(req, { error: domError('AbortError', 'the transaction was aborted') });
+      queueTask(() => { dispatchEvent(new Event('error', { bubbles: true, cancelable: true }), [req, this, this.#db]); });
+    }
+    queueTask(() => {
+      dispatchEvent(new Event('abort', { bubbles: true }), [this, this.#db]);
+      this.#finish('aborted');
+    });
+  }
+
+  #releaseStorage(): void {
+    this.#storage?.release();
+    this.#storage = undefined;
+  }
+
+  #finish(outcome: TxOutcome): void {
+    this.#host.scheduler.finished(this);
+    this.#host.finished(this);
+    this.#resolveOutcome(outcome);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'IDBTransaction';
+  }
+}
+
+function toDomError(err: unknown): DOMException {
+  return err instanceof DOMException ? err : fromEngineError(err);
+}

@@ -1,0 +1,174 @@
+/**
+ * DOM event dispatch along a parent chain (request -> transaction -> database): capture, target
+ * and bubble phases, stopPropagation, stopImmediatePropagation, preventDefault, once listeners and
+ * `on<type>` handler attributes. Node's EventTarget has no parent chain, so IDB targets keep their
+ * own listener lists (they still extend EventTarget, so `instanceof EventTarget` holds).
+ */
+interface Listener {
+  callback: EventListenerOrEventListenerObject;
+  capture: boolean;
+  once: boolean;
+  removed: boolean;
+}
+
+type Handler = ((this: unknown, ev: Event) => unknown) | null;
+
+/** Where listener exceptions go ("report the exception"); defaults to an uncaught exception. */
+let reportException = (err: unknown): void => {
+  process.nextTick(() => { throw err; });
+};
+export function setExceptionReporter(fn: (err: unknown) => void): void {
+  reportException = fn;
+}
+
+export class IDBEventTarget extends EventTarget {
+  #listeners = new Map<string, Listener[]>();
+  #handlers = new Map<string, Handler>();
+
+  override addEventListener(type: string, callback: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+    if (callback === null) return;
+    const capture = typeof options === 'boolean' ? options : options?.capture === true;
+    const once = typeof options === 'object' && options.once === true;
+    const list = this.#listeners.get(type) ?? [];
+    if (list.some((l) => l.callback === callback && l.capture === capture)) return;
+    list.push({ callback, capture, once, removed: false });
+    this.#listeners.set(type, list);
+  }
+
+  override removeEventListener(type: string, callback: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void {
+    const capture = typeof options === 'boolean' ? options : options?.capture === true;
+    const list = this.#listeners.get(type);
+    if (!list || callback === null) return;
+    const i = list.findIndex((l) => l.callback === callback && l.capture === capture);
+    if (i < 0) return;
+    (list[i] as Listener).removed = true;
+    list.splice(i, 1);
+  }
+
+  override dispatchEvent(event: Event): boolean {
+    return !dispatchEvent(event, [this]).defaultPrevented;
+  }
+
+  /** The next target when an event bubbles; null at the top. */
+  protected eventParent(): IDBEventTarget | null {
+    return null;
+  }
+
+  protected getHandler(type: string): Handler {
+    return this.#handlers.get(type) ?? null;
+  }
+
+  protected setHandler(type: string, fn: unknown): void {
+    const handler = typeof fn === 'function' ? (fn as Handler) : null;
+    if (!this.#handlers.has(type)) {
+      // Registered once, at the position of the first assignment, as the DOM does.
+      this.addEventListener(type, (ev: Event) => {
+        const h = this.#handlers.get(type);
+        if (h) h.call(this, ev);
+      });
+    }
+    this.#handlers.set(type, handler);
+  }
+
+  /** Calls this target's listeners for one phase; returns true when one threw. */
+  static invoke(target: IDBEventTarget, event: Event, phase: 'capture' | 'target' | 'bubble', flags: Flags): boolean {
+    const list = target.#listeners.get(event.type);
+    if (!list) return false;
+    let threw = false;
+    for (const l of [...list]) {
+      if (l.removed) continue;
+      if (phase === 'capture' && !l.capture) continue;
+      if (phase === 'bubble' && l.capture) continue;
+      if (l.once) target.removeEventListener(event.type, l.callback, l.capture);
+      try {
+        if (typeof l.callback === 'function') l.callback.call(target, event);
+        else l.callback.handleEvent(event);
+      } catch (err) {
+        threw = true;
+        reportException(err);
+      }
+      if (flags.immediate) break;
+    }
+    return threw;
+  }
+
+  static parentOf(t: IDBEventTarget): IDBEventTarget | null {
+    return t.eventParent();
+  }
+}
+
+interface Flags {
+  stop: boolean;
+  immediate: boolean;
+}
+
+export interface DispatchResult {
+  /** A listener threw ("legacy output did listeners throw"). */
+  threw: boolean;
+  defaultPrevented: boolean;
+}
+
+/** Dispatches along [target, ...parents] (the path is computed from eventParent when omitted). */
+export function dispatchEvent(event: Event, path?: IDBEventTarget[]): DispatchResult {
+  const target = path?.[0];
+  if (!target) throw new TypeError('dispatch needs a target');
+  const full = path.length > 1 ? path : chain(target);
+  const flags: Flags = { stop: false, immediate: false };
+  let current: IDBEventTarget | null = null;
+  let phase = 0;
+  const stopProp = event.stopPropagation.bind(event);
+  const stopImm = event.stopImmediatePropagation.bind(event);
+  Object.defineProperties(event, {
+    target: { get: () => target, configurable: true },
+    srcElement: { get: () => target, configurable: true },
+    currentTarget: { get: () => current, configurable: true },
+    eventPhase: { get: () => phase, configurable: true },
+    composedPath: { value: () => (current ? [...full] : []), configurable: true },
+    stopPropagation: { value: () => { flags.stop = true; stopProp(); }, configurable: true },
+    stopImmediatePropagation: { value: () => { flags.stop = true; flags.immediate = true; stopImm(); }, configurable: true },
+  });
+  let threw = false;
+  for (let i = full.length - 1; i >= 1 && !flags.stop; i--) {
+    current = full[i] as IDBEventTarget;
+    phase = Event.CAPTURING_PHASE;
+    threw = IDBEventTarget.invoke(current, event, 'capture', flags) || threw;
+  }
+  if (!flags.stop) {
+    current = target;
+    phase = Event.AT_TARGET;
+    threw = IDBEventTarget.invoke(current, event, 'capture', flags) || threw;
+    if (!flags.immediate) threw = IDBEventTarget.invoke(current, event, 'bubble', flags) || threw;
+  }
+  if (event.bubbles) {
+    for (let i = 1; i < full.length && !flags.stop; i++) {
+      current = full[i] as IDBEventTarget;
+      phase = Event.BUBBLING_PHASE;
+      threw = IDBEventTarget.invoke(current, event, 'bubble', flags) || threw;
+    }
+  }
+  current = null;
+  phase = Event.NONE;
+  return { threw, defaultPrevented: event.defaultPrevented };
+}
+
+function chain(t: IDBEventTarget): IDBEventTarget[] {
+  const out = [t];
+  for (let p = IDBEventTarget.parentOf(t); p; p = IDBEventTarget.parentOf(p)) out.push(p);
+  return out;
+}
+
+export interface IDBVersionChangeEventInit extends EventInit {
+  oldVersion?: number;
+  newVersion?: number | null;
+}
+
+/** https://w3c.github.io/IndexedDB/#events */
+export class IDBVersionChangeEvent extends Event {
+  readonly oldVersion: number;
+  readonly newVersion: number | null;
+  constructor(type: string, init: IDBVersionChangeEventInit = {}) {
+    super(type, init);
+    this.oldVersion = init.oldVersion ?? 0;
+    this.newVersion = init.newVersion ?? null;
+  }
+}

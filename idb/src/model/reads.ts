@@ -1,0 +1,71 @@
+/** Reads shared by object stores and indexes: get, getKey, getAll, getAllKeys, count. */
+import type { Key } from '../keys/key.ts';
+import { deserializeValue } from '../values/clone.ts';
+import type { IndexSchema } from './catalog.ts';
+import {
+  type KeyBounds, type StoreRef, decodeRecordKey, entryBounds, indexPrefix, recordBounds, recordKey, recordPrefix, splitEntry,
+} from './records.ts';
+import type { TxStorage } from './tx-storage.ts';
+
+export interface ReadSource {
+  ref: StoreRef;
+  /** Reading through an index; undefined reads the store. */
+  index: IndexSchema | undefined;
+}
+
+export interface Hit {
+  /** The store's key, or the index key. */
+  key: Key;
+  primaryKey: Key;
+}
+
+export function sourceBounds(src: ReadSource, range: KeyBounds | null): ReturnType<typeof recordBounds> {
+  return src.index ? entryBounds(indexPrefix(src.ref.dbId, src.index), range) : recordBounds(recordPrefix(src.ref), range);
+}
+
+export function prefixOf(src: ReadSource): Uint8Array {
+  return src.index ? indexPrefix(src.ref.dbId, src.index) : recordPrefix(src.ref);
+}
+
+/** Decodes a scanned engine key into the source's key and primary key. */
+export function hitOf(src: ReadSource, engineKey: Uint8Array): Hit {
+  const n = prefixOf(src).length;
+  if (src.index) {
+    const e = splitEntry(n, engineKey);
+    return { key: e.indexKey, primaryKey: e.primaryKey };
+  }
+  const k = decodeRecordKey(n, engineKey);
+  return { key: k, primaryKey: k };
+}
+
+export async function valueOf(s: TxStorage, src: ReadSource, hit: Hit, scanned: Uint8Array): Promise<unknown> {
+  if (!src.index) return deserializeValue(scanned);
+  const b = await s.get(recordKey(src.ref, hit.primaryKey));
+  return b === undefined ? undefined : deserializeValue(b);
+}
+
+/** get / getKey (index: the primary key) of the first match. */
+export async function readFirst(s: TxStorage, src: ReadSource, range: KeyBounds, want: 'value' | 'primaryKey'): Promise<unknown> {
+  const [lo, hi] = sourceBounds(src, range);
+  const e = await s.first(lo, hi, false, want === 'primaryKey' && !src.index);
+  if (!e) return undefined;
+  const hit = hitOf(src, e.key);
+  return want === 'primaryKey' ? hit.primaryKey : valueOf(s, src, hit, e.value);
+}
+
+/** getAll / getAllKeys; count 0 means no limit. */
+export async function readAll(s: TxStorage, src: ReadSource, range: KeyBounds | null, count: number, want: 'value' | 'primaryKey'): Promise<unknown[]> {
+  const [lo, hi] = sourceBounds(src, range);
+  const out: unknown[] = [];
+  for await (const e of s.scan(lo, hi, false, want === 'primaryKey' && !src.index)) {
+    const hit = hitOf(src, e.key);
+    out.push(want === 'primaryKey' ? hit.primaryKey : await valueOf(s, src, hit, e.value));
+    if (count > 0 && out.length >= count) break;
+  }
+  return out;
+}
+
+export async function countIn(s: TxStorage, src: ReadSource, range: KeyBounds | null): Promise<number> {
+  const [lo, hi] = sourceBounds(src, range);
+  return s.count(lo, hi);
+}

@@ -1,0 +1,218 @@
+/**
+ * Record and index-entry operations over a TxStorage
+ * (https://w3c.github.io/IndexedDB/#store-a-record-into-an-object-store and friends).
+ */
+import { domError } from '../errors.ts';
+import { compareKeys } from '../keys/compare.ts';
+import { decodeKeyAt, encodeKey } from '../keys/encode.ts';
+import type { Key } from '../keys/key.ts';
+import { canInjectKey, extractKey, extractMultiEntryKeys, injectKey } from '../keys/key-path.ts';
+import { deserializeValue, serializeValue } from '../values/clone.ts';
+import type { IndexSchema, StoreSchema } from './catalog.ts';
+import { jsonBytes, parseJson } from './catalog.ts';
+import { AFTER_KEY, CAT_KEYGEN, catalogKey, concat, dataPrefix, prefixEnd } from './keyspace.ts';
+import type { Bound, TxStorage } from './tx-storage.ts';
+
+/** A range over keys, as IDBKeyRange holds it (undefined bound: unbounded). */
+export interface KeyBounds {
+  lower: Key | undefined;
+  upper: Key | undefined;
+  lowerOpen: boolean;
+  upperOpen: boolean;
+}
+
+export interface StoreRef {
+  dbId: number;
+  store: StoreSchema;
+}
+
+const EMPTY = new Uint8Array(0);
+/** 2^53: past it the key generator is exhausted. */
+const MAX_GENERATED = 2 ** 53;
+
+export const recordPrefix = (r: StoreRef): Uint8Array => dataPrefix(r.dbId, r.store.id);
+export const indexPrefix = (dbId: number, index: IndexSchema): Uint8Array => dataPrefix(dbId, index.id);
+export const recordKey = (r: StoreRef, key: Key): Uint8Array => concat(recordPrefix(r), encodeKey(key));
+
+/** Byte bounds of records whose primary key is in range. */
+export function recordBounds(prefix: Uint8Array, range: KeyBounds | null): [Bound, Bound] {
+  const lower = range?.lower !== undefined ? { key: concat(prefix, encodeKey(range.lower)), open: range.lowerOpen } : { key: prefix, open: false };
+  const upper = range?.upper !== undefined ? { key: concat(prefix, encodeKey(range.upper)), open: range.upperOpen } : { key: prefixEnd(prefix), open: true };
+  return [lower, upper];
+}
+
+/** Byte bounds of index entries (index key + primary key) whose index key is in range. */
+export function entryBounds(prefix: Uint8Array, range: KeyBounds | null): [Bound, Bound] {
+  const ff = new Uint8Array([AFTER_KEY]);
+  let lower: Bound = { key: prefix, open: false };
+  let upper: Bound = { key: prefixEnd(prefix), open: true };
+  if (range?.lower !== undefined) {
+    const k = concat(prefix, encodeKey(range.lower));
+    lower = { key: range.lowerOpen ? concat(k, ff) : k, open: false };
+  }
+  if (range?.upper !== undefined) {
+    const k = concat(prefix, encodeKey(range.upper));
+    upper = { key: range.upperOpen ? k : concat(k, ff), open: true };
+  }
+  return [lower, upper];
+}
+
+/** Splits an index entry's engine key into (index key, primary key). */
+export function splitEntry(prefixLen: number, key: Uint8Array): { indexKey: Key; primaryKey: Key } {
+  const a = decodeKeyAt(key, prefixLen);
+  const b = decodeKeyAt(key, a.end);
+  return { indexKey: a.key, primaryKey: b.key };
+}
+
+export function decodeRecordKey(prefixLen: number, key: Uint8Array): Key {
+  return decodeKeyAt(key, prefixLen).key;
+}
+
+/** The index's keys for a value (#extract-a-key-from-a-value-using-a-key-path, multiEntry rules). */
+export function indexKeysOf(index: IndexSchema, value: unknown): Key[] {
+  if (index.multiEntry) {
+    const ks = extractMultiEntryKeys(value, index.keyPath);
+    if (typeof ks === 'string') return [];
+    const out: Key[] = [];
+    for (const k of ks) if (!out.some((o) => compareKeys(o, k) === 0)) out.push(k);
+    return out;
+  }
+  const k = extractKey(value, index.keyPath);
+  return typeof k === 'string' ? [] : [k];
+}
+
+const entryKey = (dbId: number, index: IndexSchema, ik: Key, pk: Uint8Array): Uint8Array => concat(indexPrefix(dbId, index), encodeKey(ik), pk);
+
+async function uniqueTaken(s: TxStorage, dbId: number, index: IndexSchema, ik: Key): Promise<boolean> {
+  const p = concat(indexPrefix(dbId, index), encodeKey(ik));
+  return (await s.first({ key: p, open: false }, { key: concat(p, new Uint8Array([AFTER_KEY])), open: true }, false, true)) !== undefined;
+}
+
+/** Adds a record's entries to one index; ConstraintError when a unique index already has the key. */
+export async function addIndexEntries(s: TxStorage, dbId: number, index: IndexSchema, pk: Key, value: unknown): Promise<void> {
+  const encPk = encodeKey(pk);
+  const keys = indexKeysOf(index, value);
+  if (index.unique) {
+    for (const ik of keys) {
+      if (await uniqueTaken(s, dbId, index, ik)) throw domError('ConstraintError', `index "${index.name}" is unique and already has this key`);
+    }
+  }
+  for (const ik of keys) s.put(entryKey(dbId, index, ik, encPk), EMPTY);
+}
+
+async function removeRecord(s: TxStorage, r: StoreRef, pk: Key, bytes: Uint8Array): Promise<void> {
+  const encPk = encodeKey(pk);
+  if (r.store.indexes.size > 0) {
+    const old = deserializeValue(bytes);
+    for (const index of r.store.indexes.values()) {
+      for (const ik of indexKeysOf(index, old)) s.del(entryKey(r.dbId, index, ik, encPk));
+    }
+  }
+  s.del(concat(recordPrefix(r), encPk));
+}
+
+export async function readKeyGenerator(s: TxStorage, r: StoreRef): Promise<number> {
+  const b = await s.get(catalogKey(CAT_KEYGEN, r.dbId, r.store.id));
+  return b ? parseJson<number>(b) : 1;
+}
+
+function writeKeyGenerator(s: TxStorage, r: StoreRef, n: number): void {
+  s.put(catalogKey(CAT_KEYGEN, r.dbId, r.store.id), jsonBytes(n));
+}
+
+/** #store-a-record-into-an-object-store; returns the key. */
+export async function storeRecord(s: TxStorage, r: StoreRef, clone: unknown, given: Key | undefined, noOverwrite: boolean): Promise<Key> {
+  let key = given;
+  let nextGen: number | undefined;
+  if (r.store.autoIncrement) {
+    const current = await readKeyGenerator(s, r);
+    if (key === undefined) {
+      if (current > MAX_GENERATED) throw domError('ConstraintError', 'the key generator is exhausted');
+      key = current;
+      nextGen = current + 1;
+      if (typeof r.store.keyPath === 'string') {
+        if (!canInjectKey(clone, r.store.keyPath)) throw domError('DataError', 'cannot inject the key into the value');
+        injectKey(clone, key, r.store.keyPath);
+      }
+    } else if (typeof key === 'number' && key >= current) {
+      nextGen = Math.min(Math.floor(key) + 1, MAX_GENERATED + 1);
+    }
+  }
+  const rk = recordKey(r, key as Key);
+  const old = await s.get(rk);
+  if (old && noOverwrite) throw domError('ConstraintError', 'a record with this key already exists');
+  const bytes = serializeValue(clone);
+  // Check unique indexes before changing anything: a failed store leaves no trace.
+  const encPk = encodeKey(key as Key);
+  const oldValue = old && r.store.indexes.size > 0 ? deserializeValue(old) : undefined;
+  for (const index of r.store.indexes.values()) {
+    if (!index.unique) continue;
+    const mine = old ? indexKeysOf(index, oldValue) : [];
+    for (const ik of indexKeysOf(index, clone)) {
+      if (mine.some((m) => compareKeys(m, ik) === 0)) continue;
+      if (await uniqueTaken(s, r.dbId, index, ik)) throw domError('ConstraintError', `index "${index.name}" is unique and already has this key`);
+    }
+  }
+  if (old) await removeRecord(s, r, key as Key, old);
+  s.put(rk, bytes);
+  for (const index of r.store.indexes.values()) {
+    for (const ik of indexKeysOf(index, clone)) s.put(entryKey(r.dbId, index, ik, encPk), EMPTY);
+  }
+  if (nextGen !== undefined) writeKeyGenerator(s, r, nextGen);
+  return key as Key;
+}
+
+/** #delete-records-from-an-object-store */
+export async function deleteRecords(s: TxStorage, r: StoreRef, range: KeyBounds): Promise<void> {
+  const prefix = recordPrefix(r);
+  const [lower, upper] = recordBounds(prefix, range);
+  if (r.store.indexes.size > 0) {
+    const victims: { key: Key; value: Uint8Array }[] = [];
+    for await (const e of s.scan(lower, upper)) victims.push({ key: decodeRecordKey(prefix.length, e.key), value: e.value });
+    for (const v of victims) await removeRecord(s, r, v.key, v.value);
+    return;
+  }
+  const zero = new Uint8Array([0]);
+  s.delRange(lower.open ? concat(lower.key, zero) : lower.key, upper.open ? upper.key : concat(upper.key, zero));
+}
+
+/** #clear-an-object-store: the store's records and every index entry, as range deletes. */
+export function clearStore(s: TxStorage, r: StoreRef): void {
+  const p = recordPrefix(r);
+  s.delRange(p, prefixEnd(p));
+  for (const index of r.store.indexes.values()) {
+    const ip = indexPrefix(r.dbId, index);
+    s.delRange(ip, prefixEnd(ip));
+  }
+}
+
+/** Builds a new index over the store's records (createIndex); ConstraintError on unique duplicates. */
+export async function backfillIndex(s: TxStorage, r: StoreRef, index: IndexSchema): Promise<void> {
+  const prefix = recordPrefix(r);
+  const [lower, upper] = recordBounds(prefix, null);
+  const batch: { pk: Key; value: unknown }[] = [];
+  const flush = async (): Promise<void> => {
+    for (const b of batch) await addIndexEntries(s, r.dbId, index, b.pk, b.value);
+    batch.length = 0;
+  };
+  // Entries are added while scanning the records (a different key range), in small batches.
+  for await (const e of s.scan(lower, upper)) {
+    batch.push({ pk: decodeRecordKey(prefix.length, e.key), value: deserializeValue(e.value) });
+    if (batch.length >= 256) await flush();
+  }
+  await flush();
+}
+
+/** Every range a deleted store occupies (records, index entries, key generator). */
+export function dropStore(s: TxStorage, r: StoreRef, indexes: IndexSchema[]): void {
+  const p = recordPrefix(r);
+  s.delRange(p, prefixEnd(p));
+  for (const index of indexes) dropIndex(s, r.dbId, index);
+  const g = catalogKey(CAT_KEYGEN, r.dbId, r.store.id);
+  s.delRange(g, prefixEnd(g));
+}
+
+export function dropIndex(s: TxStorage, dbId: number, index: IndexSchema): void {
+  const p = indexPrefix(dbId, index);
+  s.delRange(p, prefixEnd(p));
+}

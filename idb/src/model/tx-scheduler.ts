@@ -1,0 +1,53 @@
+/**
+ * When transactions may start (https://w3c.github.io/IndexedDB/#transaction-scheduling): a
+ * transaction waits for every earlier-created unfinished transaction whose scope overlaps its own,
+ * unless both are readonly. A versionchange transaction's scope is every store.
+ */
+export interface Schedulable {
+  readonly mode: IDBTransactionMode;
+  /** Store ids; undefined means every store. */
+  readonly scopeIds: ReadonlySet<number> | undefined;
+  start(): void;
+}
+
+function overlaps(a: Schedulable, b: Schedulable): boolean {
+  if (!a.scopeIds || !b.scopeIds) return true;
+  for (const id of a.scopeIds) if (b.scopeIds.has(id)) return true;
+  return false;
+}
+
+export class TxScheduler {
+  #live: Schedulable[] = [];
+  #started = new Set<Schedulable>();
+
+  get size(): number {
+    return this.#live.length;
+  }
+
+  add(tx: Schedulable): void {
+    this.#live.push(tx);
+    this.#pump();
+  }
+
+  finished(tx: Schedulable): void {
+    const i = this.#live.indexOf(tx);
+    if (i >= 0) this.#live.splice(i, 1);
+    this.#started.delete(tx);
+    this.#pump();
+  }
+
+  #pump(): void {
+    for (let i = 0; i < this.#live.length; i++) {
+      const tx = this.#live[i] as Schedulable;
+      if (this.#started.has(tx)) continue;
+      let blocked = false;
+      for (let j = 0; j < i && !blocked; j++) {
+        const earlier = this.#live[j] as Schedulable;
+        if (overlaps(tx, earlier) && (tx.mode !== 'readonly' || earlier.mode !== 'readonly')) blocked = true;
+      }
+      if (blocked) continue;
+      this.#started.add(tx);
+      tx.start();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * A transaction's view of the engine: reads at the snapshot taken when the transaction started,
+ * with the transaction's own uncommitted writes (a sorted overlay, plus cleared ranges) on top.
+ * At commit the overlay becomes one atomic engine batch.
+ */
+import type { BatchOp, KV, ScanOptions, Snapshot } from '@flowdb/engine';
+import { compareBytes } from '../keys/compare.ts';
+import { TS } from './keyspace.ts';
+
+export interface Bound {
+  key: Uint8Array;
+  open: boolean;
+}
+
+export interface Entry {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
+const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
+
+function above(k: Uint8Array, b: Bound | undefined): boolean {
+  if (!b) return true;
+  const c = compareBytes(k, b.key);
+  return b.open ? c > 0 : c >= 0;
+}
+function below(k: Uint8Array, b: Bound | undefined): boolean {
+  if (!b) return true;
+  const c = compareBytes(k, b.key);
+  return b.open ? c < 0 : c <= 0;
+}
+
+export class TxStorage {
+  readonly #kv: KV;
+  readonly #snapshot: Snapshot;
+  /** Overlay keys, sorted. */
+  #keys: Uint8Array[] = [];
+  /** Overlay values by key; null is a delete. */
+  #vals = new Map<string, Uint8Array | null>();
+  /** Ranges [start, end) deleted by this transaction (before the overlay's later writes). */
+  #cleared: [Uint8Array, Uint8Array][] = [];
+
+  constructor(kv: KV) {
+    this.#kv = kv;
+    this.#snapshot = kv.snapshot();
+  }
+
+  release(): void {
+    this.#snapshot.release();
+  }
+
+  get empty(): boolean {
+    return this.#keys.length === 0 && this.#cleared.length === 0;
+  }
+
+  #find(key: Uint8Array): number {
+    let lo = 0;
+    let hi = this.#keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareBytes(this.#keys[mid] as Uint8Array, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #isCleared(key: Uint8Array): boolean {
+    return this.#cleared.some(([s, e]) => compareBytes(key, s) >= 0 && compareBytes(key, e) < 0);
+  }
+
+  #set(key: Uint8Array, value: Uint8Array | null): void {
+    const h = hex(key);
+    if (!this.#vals.has(h)) this.#keys.splice(this.#find(key), 0, key.slice());
+    this.#vals.set(h, value);
+  }
+
+  put(key: Uint8Array, value: Uint8Array): void {
+    this.#set(key, value);
+  }
+
+  del(key: Uint8Array): void {
+    this.#set(key, null);
+  }
+
+  delRange(start: Uint8Array, end: Uint8Array): void {
+    const i = this.#find(start);
+    const j = this.#find(end);
+    for (const k of this.#keys.slice(i, j)) this.#vals.delete(hex(k));
+    this.#keys.splice(i, j - i);
+    this.#cleared.push([start.slice(), end.slice()]);
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const h = hex(key);
+    if (this.#vals.has(h)) return this.#vals.get(h) ?? undefined;
+    if (this.#isCleared(key)) return undefined;
+    const rec = await this.#kv.get(key, { ts: TS, snapshot: this.#snapshot });
+    return rec?.value;
+  }
+
+  #scanOptions(lower: Bound | undefined, upper: Bound | undefined, reverse: boolean, keysOnly: boolean): ScanOptions {
+    const o: ScanOptions = { tsFrom: TS, tsTo: TS, reverse, keysOnly, snapshot: this.#snapshot };
+    if (lower) { if (lower.open) o.gt = lower.key; else o.gte = lower.key; }
+    if (upper) { if (upper.open) o.lt = upper.key; else o.lte = upper.key; }
+    return o;
+  }
+
+  #overlayIn(lower: Bound | undefined, upper: Bound | undefined): Uint8Array[] {
+    const i = lower ? this.#find(lower.key) : 0;
+    const out: Uint8Array[] = [];
+    for (let j = i; j < this.#keys.length; j++) {
+      const k = this.#keys[j] as Uint8Array;
+      if (!below(k, upper)) break;
+      if (above(k, lower)) out.push(k);
+    }
+    return out;
+  }
+
+  /** Entries in [lower, upper] in key order (descending when reverse), overlay applied. */
+  async *scan(lower: Bound | undefined, upper: Bound | undefined, reverse = false, keysOnly = false): AsyncGenerator<Entry> {
+    const mine = this.#overlayIn(lower, upper);
+    if (reverse) mine.reverse();
+    const it = this.#kv.scan(this.#scanOptions(lower, upper, reverse, keysOnly));
+    const cmp = (a: Uint8Array, b: Uint8Array): number => (reverse ? -compareBytes(a, b) : compareBytes(a, b));
+    let m = 0;
+    try {
+      let e = await it.next();
+      for (;;) {
+        const ek = e.done ? undefined : e.value.key;
+        const ok = mine[m];
+        if (ek === undefined && ok === undefined) return;
+        if (ok !== undefined && (ek === undefined || cmp(ok, ek) <= 0)) {
+          m++;
+          if (ek !== undefined && cmp(ok, ek) === 0) e = await it.next();
+          const v = this.#vals.get(hex(ok));
+          if (v) yield { key: ok, value: v };
+          continue;
+        }
+        const rec = (e as IteratorYieldResult<{ key: Uint8Array; value: Uint8Array }>).value;
+        e = await it.next();
+        if (!this.#isCleared(rec.key)) yield { key: rec.key, value: rec.value };
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+
+  async first(lower: Bound | undefined, upper: Bound | undefined, reverse = false, keysOnly = false): Promise<Entry | undefined> {
+    for await (const e of this.scan(lower, upper, reverse, keysOnly)) return e;
+    return undefined;
+  }
+
+  async count(lower: Bound | undefined, upper: Bound | undefined): Promise<number> {
+    const untouched = this.#overlayIn(lower, upper).length === 0 && this.#cleared.every(([s, e]) =>
+      (upper && !below(s, upper)) || (lower && compareBytes(e, lower.key) <= 0));
+    if (untouched) return this.#kv.count(this.#scanOptions(lower, upper, false, true));
+    let n = 0;
+    for await (const _ of this.scan(lower, upper, false, true)) n++;
+    return n;
+  }
+
+  /** The batch: range deletes first, then the overlay in key order. */
+  ops(): BatchOp[] {
+    const ops: BatchOp[] = this.#cleared.map(([start, end]) => ({ type: 'delRange', start, end }));
+    for (const key of this.#keys) {
+      const v = this.#vals.get(hex(key));
+      ops.push(v ? { type: 'put', key, ts: TS, value: v } : { type: 'del', key, ts: TS });
+    }
+    return ops;
+  }
+}
