@@ -158,6 +158,9 @@ func EncodeDocument(doc any) (*structpb.Value, error) {
 		return v, nil
 	}
 	if v, err := structpb.NewValue(doc); err == nil {
+		if !finite(v) {
+			return nil, invalid(ReasonInvalidArgument, "document", "flowdb: document: NaN and Inf are not JSON")
+		}
 		return v, nil
 	}
 	b, err := json.Marshal(doc)
@@ -173,6 +176,26 @@ func EncodeDocument(doc any) (*structpb.Value, error) {
 		return nil, invalid(ReasonInvalidArgument, "document", "flowdb: document: %v", err)
 	}
 	return v, nil
+}
+
+func finite(v *structpb.Value) bool {
+	switch x := v.GetKind().(type) {
+	case *structpb.Value_NumberValue:
+		return !math.IsNaN(x.NumberValue) && !math.IsInf(x.NumberValue, 0)
+	case *structpb.Value_StructValue:
+		for _, e := range x.StructValue.GetFields() {
+			if !finite(e) {
+				return false
+			}
+		}
+	case *structpb.Value_ListValue:
+		for _, e := range x.ListValue.GetValues() {
+			if !finite(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // DecodeDocument converts a JSON document to plain Go values (map[string]any,
