@@ -18,6 +18,9 @@ import { kvService, kvUnary } from './kv.ts';
 import { GrpcFastPath } from './fastpath.ts';
 import { statsService } from './stats.ts';
 import { eventsService } from './events.ts';
+import { documentService } from './documents/service.ts';
+import { openDocuments, type Documents } from './documents/open.ts';
+import type { DocumentStore } from './documents/store.ts';
 import { HealthState, healthService } from './health.ts';
 import { Reflector, reflectionV1, reflectionV1alpha } from './reflection.ts';
 import { Metrics } from './metrics.ts';
@@ -25,18 +28,23 @@ import { interceptors, tokenMatches, type CallTracker } from './interceptors.ts'
 import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
 import { StatsService } from './gen/flowdb/v1/stats_service_pb.ts';
 import { EventsService } from './gen/flowdb/v1/events_service_pb.ts';
+import { DocumentService } from './gen/flowdb/v1/document_pb.ts';
 import { Health, HealthCheckResponse_ServingStatus } from './gen/grpc/health/v1/health_pb.ts';
 import { ServerReflection as ReflectionV1 } from './gen/grpc/reflection/v1/reflection_pb.ts';
 import { ServerReflection as ReflectionV1alpha } from './gen/grpc/reflection/v1alpha/reflection_pb.ts';
 
-export const API_SERVICES = [KVService, StatsService, EventsService];
+const STREAM_WINDOW = 1024 * 1024;
+const SESSION_WINDOW = 8 * 1024 * 1024;
 
-/** Registers every service on a router (also used by socket-free tests). */
-export function routes(deps: Deps, health: HealthState, reflector: Reflector) {
+export const API_SERVICES = [KVService, StatsService, EventsService, DocumentService];
+
+/** Registers every service on a router (also used by socket-free tests; DocumentService only with docs). */
+export function routes(deps: Deps, health: HealthState, reflector: Reflector, docs?: DocumentStore) {
   return (router: ConnectRouter) => {
     router.service(KVService, kvService(deps));
     router.service(StatsService, statsService(deps));
     router.service(EventsService, eventsService(deps));
+    if (docs !== undefined) router.service(DocumentService, documentService(deps, docs));
     router.service(Health, healthService(health));
     router.service(ReflectionV1, reflectionV1(reflector));
     router.service(ReflectionV1alpha, reflectionV1alpha(reflector));
@@ -51,6 +59,8 @@ export interface RunningServer {
   /** Where it listens: "127.0.0.1:50051", "[::1]:4000", "unix:/path". */
   addresses: string[];
   deps: Deps;
+  /** The document store (own engine under <dataDir>/documents). */
+  documents: Documents;
   health: HealthState;
   /** Graceful shutdown; resolves when everything is closed (bounded by shutdownTimeoutMs). */
   close(): Promise<void>;
@@ -69,6 +79,13 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     opts.engine ??
     (await openEngine(config.dataDir, { sync: config.sync, ...(config.memtableBytes === undefined ? {} : { memtableBytes: config.memtableBytes }) }));
   const deps = new Deps(engine, config, log);
+  let documents: Documents;
+  try {
+    documents = await openDocuments(config);
+  } catch (e) {
+    if (opts.engine === undefined) await engine.close();
+    throw e;
+  }
   const health = new HealthState(API_SERVICES.map((s) => s.typeName));
   const reflector = createReflector();
   const metrics = new Metrics();
@@ -76,7 +93,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
 
   const ics = interceptors({ token: config.token, draining: () => deps.draining, metrics, tracker, log });
   const adapter = flowNodeAdapter({
-    routes: routes(deps, health, reflector),
+    routes: routes(deps, health, reflector, documents.store),
     readMaxBytes: config.maxRecvBytes,
     writeMaxBytes: config.maxSendBytes,
     ...(config.maxTimeoutMs > 0 ? { maxTimeoutMs: config.maxTimeoutMs } : {}),
@@ -112,8 +129,9 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
           });
         }
       } else if (path === '/readyz') {
-        status = health.serving ? 200 : 503;
-        body = health.serving ? 'ok\n' : 'draining\n';
+        const ready = health.serving && !documents.store.closed;
+        status = ready ? 200 : 503;
+        body = ready ? 'ok\n' : 'draining\n';
       } else {
         body = 'ok\n';
       }
@@ -128,12 +146,19 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
   };
 
   const sessions = new Set<http2.ServerHttp2Session>();
+  // Flow-control windows: the HTTP/2 default (64 KiB per stream and per
+  // connection) stalls ingest of large batches on one connection.
   const h2opts: http2.ServerOptions = {
-    settings: { maxConcurrentStreams: config.maxConcurrentStreams },
+    settings: { maxConcurrentStreams: config.maxConcurrentStreams, initialWindowSize: STREAM_WINDOW },
     maxSessionMemory: 64,
   };
   const onSession = (session: http2.ServerHttp2Session) => {
     sessions.add(session);
+    try {
+      session.setLocalWindowSize(SESSION_WINDOW);
+    } catch {
+      // the session is already gone
+    }
     let timer: NodeJS.Timeout | undefined;
     if (config.keepaliveMs > 0) {
       timer = setInterval(() => {
@@ -222,6 +247,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     }
   } catch (e) {
     for (const l of listeners) l.close();
+    await documents.close();
     if (opts.engine === undefined) await engine.close();
     throw e;
   }
@@ -270,7 +296,12 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     }
     for (const s of sessions) s.destroy();
     for (const s of h1Sockets) s.destroy();
-    // 5. Sync the WAL and close the engine.
+    // 5. Sync the WALs and close the engines.
+    try {
+      await documents.close();
+    } catch (e) {
+      log.warn('closing the document store failed', { error: e });
+    }
     if (opts.engine === undefined) {
       try {
         await engine.syncWal();
@@ -282,5 +313,5 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     log.info('shut down', { ms: Date.now() - t0 });
   })());
 
-  return { addresses, deps, health, close };
+  return { addresses, deps, documents, health, close };
 }
