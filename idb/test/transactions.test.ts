@@ -162,7 +162,7 @@ test('readwrite transactions with overlapping scopes run one after another; disj
   const t3 = db.transaction(['b'], 'readonly');
   const t4 = db.transaction(['a'], 'readonly');
   t1.objectStore('a').put('one', 'k').onsuccess = () => events.push('t1 put');
-  t2.objectStore('a').get('k').onsuccess = (e) => events.push(`t2 sees ${(e.target as { result: unknown }).result}`);
+  t2.objectStore('a').get('k').onsuccess = (e) => events.push(`t2 sees ${(e.target as unknown as { result: unknown }).result}`);
   t3.objectStore('b').count().onsuccess = () => events.push('t3 count');
   t4.objectStore('a').get('k').onsuccess = () => events.push('t4 get');
   t1.oncomplete = () => events.push('t1 complete');
