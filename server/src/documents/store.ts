@@ -38,10 +38,13 @@ export class DocumentStore {
   #conns = new Map<string, Promise<IdbDatabase>>();
   #locks = new Map<string, Promise<unknown>>();
   #closed = false;
+  readonly #durability: 'default' | 'relaxed';
 
-  constructor(backend: IdbBackend, feed: DocumentFeed) {
+  /** durability: of readwrite transactions ('relaxed': leave WAL syncing to the engine's sync mode). */
+  constructor(backend: IdbBackend, feed: DocumentFeed, durability: 'default' | 'relaxed' = 'default') {
     this.backend = backend;
     this.feed = feed;
+    this.#durability = durability;
   }
 
   get closed(): boolean {
@@ -117,7 +120,7 @@ export class DocumentStore {
       const db = await this.connection(database);
       for (const s of stores) if (!db.objectStoreNames.contains(s)) throw notFound(`store "${s}" of database "${database}"`, { database, store: s });
       try {
-        return db.transaction([...new Set(stores)], mode);
+        return mode === 'readonly' ? db.transaction([...new Set(stores)], mode) : db.transaction([...new Set(stores)], mode, { durability: this.#durability });
       } catch (e) {
         if ((e as { name?: unknown }).name !== 'InvalidStateError' || attempt >= 2) throw e;
         this.#conns.delete(database);
