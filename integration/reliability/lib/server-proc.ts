@@ -24,12 +24,14 @@ export interface SpawnOptions {
   /** Resolve at once (no wait for "listening"): the caller kills it during startup. */
   noWait?: boolean;
   startTimeoutMs?: number;
+  /** Extra environment (e.g. NODE_OPTIONS). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function spawnServer(dataDir: string, o: SpawnOptions = {}): Promise<ServerProc> {
   const proc = spawn(process.execPath, [MAIN, `--data-dir=${dataDir}`, '--listen=127.0.0.1:0', '--log-level=warn', ...(o.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? '/tmp/flowdb-reliability-compile-cache' },
+    env: { ...process.env, ...o.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? '/tmp/flowdb-reliability-compile-cache' },
   });
   const pid = proc.pid;
   if (pid === undefined) throw new Error('spawn failed');

@@ -1,0 +1,30 @@
+/** Samples a process's RSS and open file descriptors from /proc (Linux). */
+import { readFile, readdir, readlink } from 'node:fs/promises';
+
+export interface ProcSample {
+  /** Seconds since the sampler started. */
+  t: number;
+  rssMb: number;
+  fds: number;
+  /** Descriptors on files under the data directory, and on deleted files. */
+  dataFds: number;
+  deletedFds: number;
+  sockets: number;
+}
+
+export async function sampleProc(pid: number, dataDir: string, t: number): Promise<ProcSample> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (m === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  const fds = await readdir(`/proc/${pid}/fd`);
+  let dataFds = 0;
+  let deletedFds = 0;
+  let sockets = 0;
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''); // closed meanwhile
+    if (target.startsWith(dataDir)) dataFds++;
+    if (target.endsWith('(deleted)')) deletedFds++;
+    if (target.startsWith('socket:')) sockets++;
+  }
+  return { t, rssMb: Number(m[1]) / 1024, fds: fds.length, dataFds, deletedFds, sockets };
+}
