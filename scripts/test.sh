@@ -15,7 +15,7 @@ tsc -p engine
 tsc -p idb
 tsc -p server
 tsc -p clients/ts
-for p in bench integration/ts deploy; do if [ -f "$p/tsconfig.json" ]; then tsc -p "$p"; fi; done
+for p in bench integration/ts integration/reliability deploy; do if [ -f "$p/tsconfig.json" ]; then tsc -p "$p"; fi; done
 echo "== proto: lint, breaking, generated code"
 buf lint
 bash scripts/check-breaking.sh
@@ -23,5 +23,6 @@ bash scripts/check-generated.sh
 echo "== tests"
 node --test --test-concurrency=2 --test-timeout=600000 --test-reporter=spec \
   'engine/src/**/*.test.ts' 'engine/test/**/*.test.ts' 'idb/test/**/*.test.ts' 'server/test/*.test.ts'
+bash scripts/test-reliability.sh
 echo "== container: image from the Dockerfile, integration suite, deploy manifest"
 bash scripts/test-container.sh
