@@ -120,7 +120,13 @@ export function withStore(env: ConformanceEnv, params?: Parameters<DatabaseLike[
 export async function inTx<T>(db: DatabaseLike, stores: string | string[], mode: 'readonly' | 'readwrite', fn: (tx: TransactionLike) => Promise<T>): Promise<T> {
   const tx = db.transaction(stores, mode);
   const end = committed(tx);
-  const out = await fn(tx);
+  let out: T;
+  try {
+    out = await fn(tx);
+  } catch (e) {
+    end.catch(() => {}); // the body failed: how the transaction ends no longer matters
+    throw e;
+  }
   await end;
   return out;
 }
@@ -164,6 +170,25 @@ export function walk<C extends { continue(): void }, T>(
     };
     r.onerror = () => reject(r.error ?? new Error('cursor failed'));
   });
+}
+
+/**
+ * Runs `fn` with process "uncaughtException" listeners (node:test's too) swapped for a recorder;
+ * returns what was thrown uncaught meanwhile. For exceptions an implementation "reports".
+ */
+export async function withUncaught(fn: () => Promise<void>): Promise<unknown[]> {
+  const saved = process.listeners('uncaughtException');
+  const seen: unknown[] = [];
+  const record = (e: unknown): void => void seen.push(e);
+  process.removeAllListeners('uncaughtException');
+  process.on('uncaughtException', record);
+  try {
+    await fn();
+  } finally {
+    process.off('uncaughtException', record);
+    for (const l of saved) process.on('uncaughtException', l);
+  }
+  return seen;
 }
 
 /** Resolves after the current task and the following ones queued by then (transactions go inactive). */
