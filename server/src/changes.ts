@@ -2,7 +2,11 @@
  * ChangeFeed: a bounded in-memory log of the key changes committed through
  * this server, in seq order, for EventsService.WatchChanges. It starts empty
  * at the engine's last seq when the server starts: nothing older is resumable.
+ * Each commit is kept as one segment holding the batch's own ops (no object
+ * per record on the write path); entries are built only when read.
  */
+import type { BatchOp } from '@flowdb/engine';
+
 export type ChangeKind = 'put' | 'del' | 'delRange';
 
 export interface ChangeEntry {
@@ -15,10 +19,32 @@ export interface ChangeEntry {
   rangeEnd: Uint8Array | undefined;
 }
 
+interface Segment {
+  /** Seq of ops[0]; op i has seq first + i. */
+  first: number;
+  ops: BatchOp[];
+  bytes: number;
+}
+
+const EMPTY = new Uint8Array(0);
+const OVERHEAD = 64;
+
+function opBytes(op: BatchOp): number {
+  return op.type === 'delRange' ? op.start.length + op.end.length + OVERHEAD : op.key.length + (op.type === 'put' ? op.value.length : 0) + OVERHEAD;
+}
+
+function entryOf(op: BatchOp, seq: number): ChangeEntry {
+  if (op.type === 'put') return { kind: 'put', seq, key: op.key, ts: op.ts, value: op.value, expireAt: op.expireAt ?? 0, rangeEnd: undefined };
+  if (op.type === 'del') return { kind: 'del', seq, key: op.key, ts: op.ts, value: EMPTY, expireAt: 0, rangeEnd: undefined };
+  return { kind: 'delRange', seq, key: op.start, ts: undefined, value: EMPTY, expireAt: 0, rangeEnd: op.end };
+}
+
 export class ChangeFeed {
-  #entries: ChangeEntry[] = [];
-  #head = 0; // index of the oldest retained entry in #entries
-  #bytes = 0;
+  #segs: Segment[] = [];
+  #head = 0; // index of the oldest retained segment
+  #skip = 0; // ops of the head segment already dropped
+  #count = 0; // retained entries
+  #bytes = 0; // retained bytes (whole segments)
   #floor: number; // oldest resumable seq
   #last: number; // highest seq recorded (or the start seq)
   #retention: number;
@@ -41,39 +67,66 @@ export class ChangeFeed {
     return this.#last;
   }
 
-  record(batch: ChangeEntry[]): void {
-    for (const e of batch) {
-      // Writes normally complete in seq order; keep the log sorted regardless.
-      let i = this.#entries.length;
-      while (i > this.#head && (this.#entries[i - 1] as ChangeEntry).seq > e.seq) i--;
-      this.#entries.splice(i, 0, e);
-      this.#bytes += e.key.length + e.value.length + 64;
-      if (e.seq > this.#last) this.#last = e.seq;
-    }
-    while (this.#entries.length - this.#head > this.#retention || (this.#bytes > this.#retentionBytes && this.#entries.length - this.#head > 1)) {
-      const old = this.#entries[this.#head] as ChangeEntry;
-      this.#bytes -= old.key.length + old.value.length + 64;
-      this.#head++;
-      this.#floor = old.seq + 1;
-    }
-    if (this.#head > 4096 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
-    }
+  /** Records one committed batch: ops[i] got seq firstSeq + i. The ops must not be mutated afterwards. */
+  recordOps(firstSeq: number, ops: BatchOp[]): void {
+    if (ops.length === 0) return;
+    let bytes = 0;
+    for (const op of ops) bytes += opBytes(op);
+    const seg: Segment = { first: firstSeq, ops, bytes };
+    // Writes normally complete in seq order; keep the log sorted regardless.
+    let i = this.#segs.length;
+    while (i > this.#head && (this.#segs[i - 1] as Segment).first > firstSeq) i--;
+    if (i === this.#segs.length) this.#segs.push(seg);
+    else this.#segs.splice(i, 0, seg);
+    this.#count += ops.length;
+    this.#bytes += bytes;
+    const last = firstSeq + ops.length - 1;
+    if (last > this.#last) this.#last = last;
+    this.#trim();
     for (const w of this.#waiters) w();
     this.#waiters.clear();
+  }
+
+  #trim(): void {
+    while (this.#count > this.#retention || (this.#bytes > this.#retentionBytes && this.#segs.length - this.#head > 1)) {
+      const seg = this.#segs[this.#head] as Segment;
+      const left = seg.ops.length - this.#skip;
+      const excess = this.#count - this.#retention;
+      if (this.#bytes > this.#retentionBytes || excess >= left) {
+        this.#count -= left;
+        this.#bytes -= seg.bytes;
+        this.#head++;
+        this.#skip = 0;
+        this.#floor = seg.first + seg.ops.length;
+      } else {
+        this.#skip += excess;
+        this.#count -= excess;
+        this.#floor = seg.first + this.#skip;
+      }
+    }
+    if (this.#head > 4096 && this.#head * 2 > this.#segs.length) {
+      this.#segs = this.#segs.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /** Entries with seq >= from, at most max, in seq order. */
   readFrom(from: number, max: number): ChangeEntry[] {
     let lo = this.#head;
-    let hi = this.#entries.length;
+    let hi = this.#segs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.#entries[mid] as ChangeEntry).seq < from) lo = mid + 1;
+      const s = this.#segs[mid] as Segment;
+      if (s.first + s.ops.length <= from) lo = mid + 1;
       else hi = mid;
     }
-    return this.#entries.slice(lo, Math.min(this.#entries.length, lo + max));
+    const out: ChangeEntry[] = [];
+    for (let i = lo; i < this.#segs.length && out.length < max; i++) {
+      const s = this.#segs[i] as Segment;
+      let j = Math.max(0, from - s.first, i === this.#head ? this.#skip : 0);
+      for (; j < s.ops.length && out.length < max; j++) out.push(entryOf(s.ops[j] as BatchOp, s.first + j));
+    }
+    return out;
   }
 
   /** Resolves at the next record() call, or when the signal aborts / ms pass. */

@@ -3,7 +3,7 @@ import { Code } from '@connectrpc/connect';
 import type { BatchOp, KV } from '@flowdb/engine';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
-import { ChangeFeed, type ChangeEntry } from './changes.ts';
+import { ChangeFeed } from './changes.ts';
 import { KeyLocks } from './locks.ts';
 import { Durability } from './gen/flowdb/v1/types_pb.ts';
 import { invalid, overloaded, rpcError, shuttingDown } from './errors.ts';
@@ -92,14 +92,7 @@ export class Deps {
         await this.engine.syncWal();
         synced = true;
       }
-      const entries: ChangeEntry[] = [];
-      ops.forEach((op, i) => {
-        const seq = r.firstSeq + i;
-        if (op.type === 'put') entries.push({ kind: 'put', seq, key: op.key, ts: op.ts, value: op.value, expireAt: op.expireAt ?? 0, rangeEnd: undefined });
-        else if (op.type === 'del') entries.push({ kind: 'del', seq, key: op.key, ts: op.ts, value: EMPTY, expireAt: 0, rangeEnd: undefined });
-        else entries.push({ kind: 'delRange', seq, key: op.start, ts: undefined, value: EMPTY, expireAt: 0, rangeEnd: op.end });
-      });
-      this.changes.record(entries);
+      this.changes.recordOps(r.firstSeq, ops);
       return { seq: r.seq, firstSeq: r.firstSeq, durability: synced ? Durability.SYNCED : Durability.BUFFERED };
     } finally {
       this.#inFlightBytes -= bytes;
