@@ -39,6 +39,7 @@ freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0))
 NODE=$(npx -q node -e 'process.stdout.write(process.execPath)' 2>/dev/null)
 "$NODE" server/src/main.ts --data-dir="$T/flowdb" --listen=127.0.0.1:0 --sync=always --log-level=warn >"$T/flowdb.log" 2>&1 &
 PIDS+=($!)
+FLOWDB_PID=$!
 # etcd: single member, default durability (fsync per commit).
 EP=$(freeport); PP=$(freeport)
 etcd --name bench --data-dir "$T/etcd" \
@@ -46,6 +47,7 @@ etcd --name bench --data-dir "$T/etcd" \
   --listen-peer-urls "http://127.0.0.1:$PP" --initial-advertise-peer-urls "http://127.0.0.1:$PP" \
   --initial-cluster "bench=http://127.0.0.1:$PP" --log-level error >"$T/etcd.log" 2>&1 &
 PIDS+=($!)
+ETCD_PID=$!
 # Redis: AOF with appendfsync always, so SET is durable like the other two.
 RP=$(freeport)
 mkdir -p "$T/redis"
@@ -63,14 +65,15 @@ done
 
 echo "machine: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 OUT=$T/results.tsv
-printf 'system\top\tin flight\tthroughput\tp50 ms\tp99 ms\n' >"$OUT"
-"$T/load" -flowdb "$FP" -d "$DUR" -c "$CONCS" >>"$OUT"
-"$T/load" -etcd "127.0.0.1:$EP" -d "$DUR" -c "$CONCS" >>"$OUT"
+# Last column: server CPU (user+sys, all threads, from /proc) per call or per record, µs.
+printf 'system\top\tin flight\tthroughput\tp50 ms\tp99 ms\tcpu µs/op\n' >"$OUT"
+"$T/load" -flowdb "$FP" -pid "$FLOWDB_PID" -d "$DUR" -c "$CONCS" >>"$OUT"
+"$T/load" -etcd "127.0.0.1:$EP" -pid "$ETCD_PID" -d "$DUR" -c "$CONCS" >>"$OUT"
 for c in ${CONCS//,/ }; do
   n=$((c == 1 ? 5000 : 50000))
   redis-benchmark -h 127.0.0.1 -p "$RP" -t set,get -c "$c" -n "$n" -d 100 -r 10000 --csv 2>/dev/null |
     tail -n +2 | tr -d '"' | while IFS=, read -r test rps avg min p50 p95 p99 max; do
-      printf 'redis(aof always)\t%s\t%s\t%.0f calls/s\t%s\t%s\n' "${test,,}" "$c" "$rps" "$p50" "$p99"
+      printf 'redis(aof always)\t%s\t%s\t%.0f calls/s\t%s\t%s\t-\n' "${test,,}" "$c" "$rps" "$p50" "$p99"
     done >>"$OUT"
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -110,7 +110,7 @@ func runUnary(conc int, op func(ctx context.Context, i int) error) (float64, tim
 
 func emit(sys, op string, conc int, rate float64, unit string, p50, p99 time.Duration) {
 	cpu := "-"
-	if *pid != 0 && sys == "flowdb" && rate > 0 {
+	if *pid != 0 && rate > 0 {
 		// ticks are 10 ms; calls = rate × duration.
 		cpu = strconv.FormatFloat(float64(cpuTicks(*pid)-cpuStart)*1e4/(rate*elapsed.Seconds()), 'f', 1, 64)
 	}
