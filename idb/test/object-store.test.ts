@@ -75,11 +75,12 @@ test('in-line keys: plain, dotted and compound key paths', () => withDb((d) => {
   const k1 = tx.objectStore('plain').put({ id: 'x', v: 1 });
   const k2 = tx.objectStore('dotted').put({ a: { b: { c: 7 } } });
   const k3 = tx.objectStore('compound').put({ last: 'Doe', first: 'Jo' });
+  const k4 = tx.objectStore('plain').put({ id: 'invalid' }); // string keys are never mistaken for sentinels
   assert.throws(() => tx.objectStore('plain').put({ v: 1 }), isDomError('DataError'), 'no key at the path');
   assert.throws(() => tx.objectStore('plain').put({ id: {} }), isDomError('DataError'), 'not a valid key');
   assert.throws(() => tx.objectStore('plain').put({ id: 1 }, 1), isDomError('DataError'), 'in-line keys take no key argument');
   await done(tx);
-  assert.deepEqual([k1.result, k2.result, k3.result], ['x', 7, ['Doe', 'Jo']]);
+  assert.deepEqual([k1.result, k2.result, k3.result, k4.result], ['x', 7, ['Doe', 'Jo'], 'invalid']);
   assert.deepEqual(await result(ro(db, 'compound').get(['Doe', 'Jo'])), { last: 'Doe', first: 'Jo' });
   assert.deepEqual(await result(ro(db, 'dotted').getKey(IDBKeyRange.lowerBound(0))), 7);
 }));

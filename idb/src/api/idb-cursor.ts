@@ -3,7 +3,7 @@ import { domError } from '../errors.ts';
 import { compareKeys } from '../keys/compare.ts';
 import { encodeKey } from '../keys/encode.ts';
 import { type Key, toKey } from '../keys/key.ts';
-import { extractKey } from '../keys/key-path.ts';
+import { NOT_A_KEY, NO_VALUE, extractKey } from '../keys/key-path.ts';
 import { AFTER_KEY, concat } from '../model/keyspace.ts';
 import { type ReadSource, hitOf, prefixOf, sourceBounds, valueOf } from '../model/reads.ts';
 import { type KeyBounds, deleteRecords, storeRecord } from '../model/records.ts';
@@ -189,7 +189,7 @@ export class IDBCursor {
     const pk = this.#primaryKey as Key;
     if (ref.store.keyPath !== null) {
       const k = extractKey(clone, ref.store.keyPath);
-      if (typeof k === 'string' || compareKeys(k, pk) !== 0) throw domError('DataError', "the value's key does not match the cursor's primary key");
+      if (k === NO_VALUE || k === NOT_A_KEY || compareKeys(k, pk) !== 0) throw domError('DataError', "the value's key does not match the cursor's primary key");
     }
     return txi.addRequest(tx, this, (s) => storeRecord(s, ref, clone, pk, false));
   }

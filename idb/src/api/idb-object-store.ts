@@ -2,7 +2,7 @@
 import { domError } from '../errors.ts';
 import type { Key } from '../keys/key.ts';
 import { toKeyOrInvalid } from '../keys/key.ts';
-import { type KeyPath, canInjectKey, extractKey, toKeyPath } from '../keys/key-path.ts';
+import { type KeyPath, NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, toKeyPath } from '../keys/key-path.ts';
 import type { IndexSchema, StoreSchema } from '../model/catalog.ts';
 import { type ReadSource, countIn, readAll, readFirst } from '../model/reads.ts';
 import { type StoreRef, backfillIndex, clearStore, deleteRecords, dropIndex, storeRecord } from '../model/records.ts';
@@ -83,8 +83,8 @@ export class IDBObjectStore {
     const clone = txi.whileInactive(this.#tx, () => cloneValue(value));
     if (s.keyPath !== null) {
       const kpk = extractKey(clone, s.keyPath);
-      if (kpk === 'invalid') throw domError('DataError', 'the key path yields an invalid key');
-      if (kpk === 'fail') {
+      if (kpk === NOT_A_KEY) throw domError('DataError', 'the key path yields an invalid key');
+      if (kpk === NO_VALUE) {
         if (!s.autoIncrement) throw domError('DataError', 'the key path yields no value');
         if (!canInjectKey(clone, s.keyPath as string)) throw domError('DataError', 'the generated key cannot be injected into the value');
       } else k = kpk;

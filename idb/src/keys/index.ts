@@ -2,4 +2,4 @@
 export { type Key, type KeyType, keyType, toKey, toKeyOrInvalid, isValidKey } from './key.ts';
 export { compareKeys, compareBytes } from './compare.ts';
 export { encodeKey, decodeKey, decodeKeyAt } from './encode.ts';
-export { type KeyPath, isValidKeyPath, toKeyPath, evaluateKeyPath, extractKey, extractMultiEntryKeys, canInjectKey, injectKey } from './key-path.ts';
+export { type KeyPath, isValidKeyPath, toKeyPath, evaluateKeyPath, extractKey, extractMultiEntryKeys, NO_VALUE, NOT_A_KEY, canInjectKey, injectKey } from './key-path.ts';

@@ -63,21 +63,26 @@ export function evaluateKeyPath(value: unknown, path: KeyPath): { value: unknown
   return r === FAIL ? undefined : { value: r };
 }
 
-/** #extract-a-key-from-a-value-using-a-key-path: 'fail' (no value), 'invalid' or the key. */
-export function extractKey(value: unknown, path: KeyPath): Key | 'fail' | 'invalid' {
+/** No value at the key path. */
+export const NO_VALUE: unique symbol = Symbol('no value at the key path');
+/** The value at the key path is not a valid key. */
+export const NOT_A_KEY: unique symbol = Symbol('not a valid key');
+
+/** #extract-a-key-from-a-value-using-a-key-path */
+export function extractKey(value: unknown, path: KeyPath): Key | typeof NO_VALUE | typeof NOT_A_KEY {
   const r = evaluateKeyPath(value, path);
-  if (r === undefined) return 'fail';
-  return toKeyOrInvalid(r.value) ?? 'invalid';
+  if (r === undefined) return NO_VALUE;
+  return toKeyOrInvalid(r.value) ?? NOT_A_KEY;
 }
 
 /** #convert-a-value-to-a-multientry-key: invalid members are skipped, duplicates removed by the caller. */
-export function extractMultiEntryKeys(value: unknown, path: KeyPath): Key[] | 'fail' | 'invalid' {
+export function extractMultiEntryKeys(value: unknown, path: KeyPath): Key[] | typeof NO_VALUE | typeof NOT_A_KEY {
   const r = evaluateKeyPath(value, path);
-  if (r === undefined) return 'fail';
+  if (r === undefined) return NO_VALUE;
   const v = r.value;
   if (!Array.isArray(v)) {
     const k = toKeyOrInvalid(v);
-    return k === undefined ? 'invalid' : [k];
+    return k === undefined ? NOT_A_KEY : [k];
   }
   const out: Key[] = [];
   const seen = new Set<object>([v]);

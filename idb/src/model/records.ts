@@ -6,7 +6,7 @@ import { domError } from '../errors.ts';
 import { compareKeys } from '../keys/compare.ts';
 import { decodeKeyAt, encodeKey } from '../keys/encode.ts';
 import type { Key } from '../keys/key.ts';
-import { canInjectKey, extractKey, extractMultiEntryKeys, injectKey } from '../keys/key-path.ts';
+import { NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, extractMultiEntryKeys, injectKey } from '../keys/key-path.ts';
 import { deserializeValue, serializeValue } from '../values/clone.ts';
 import type { IndexSchema, StoreSchema } from './catalog.ts';
 import { jsonBytes, parseJson } from './catalog.ts';
@@ -72,13 +72,13 @@ export function decodeRecordKey(prefixLen: number, key: Uint8Array): Key {
 export function indexKeysOf(index: IndexSchema, value: unknown): Key[] {
   if (index.multiEntry) {
     const ks = extractMultiEntryKeys(value, index.keyPath);
-    if (typeof ks === 'string') return [];
+    if (ks === NO_VALUE || ks === NOT_A_KEY) return [];
     const out: Key[] = [];
     for (const k of ks) if (!out.some((o) => compareKeys(o, k) === 0)) out.push(k);
     return out;
   }
   const k = extractKey(value, index.keyPath);
-  return typeof k === 'string' ? [] : [k];
+  return k === NO_VALUE || k === NOT_A_KEY ? [] : [k];
 }
 
 const entryKey = (dbId: number, index: IndexSchema, ik: Key, pk: Uint8Array): Uint8Array => concat(indexPrefix(dbId, index), encodeKey(ik), pk);
