@@ -67,7 +67,7 @@ func (d *Database) Get(ctx context.Context, store string, key any, opts ...ReadO
 	if err != nil || !res.GetFound() {
 		return Doc{}, false, err
 	}
-	pk := DecodeKey(res.GetPrimaryKey())
+	pk, key := DecodeKey(res.GetPrimaryKey()), DecodeKey(k)
 	if r.index == "" {
 		key = pk
 	}
