@@ -19,22 +19,10 @@ const { done, inTx, open } = helpers;
 
 /**
  * Known bugs of @flowdb/idb, by case id; each still runs and must still fail (see Supports).
- * BUG-1: a string index key is dropped: model/records.ts indexKeysOf() treats every string
- *   result of extractKey() as its 'fail'/'invalid' sentinel, so { v: 'a' } is never indexed.
  * BUG-2: a missing required argument is not a TypeError: open() and deleteDatabase() return a
  *   request (for the name "undefined"), cmp(1) throws DataError.
  */
-const BUG1 = 'BUG-1 string index keys are not indexed';
 const knownFailures: Record<string, string> = {
-  'cursors > index cursors in four directions, unique ones yield the lowest primary key': BUG1,
-  'cursors > continue(key) jumps forward and rejects keys not past the position': BUG1,
-  'cursors > continuePrimaryKey on index cursors': BUG1,
-  'cursors > advance skips records; advance(0) is a TypeError': BUG1,
-  'cursors > cursor update and delete write through, and indexes follow': BUG1,
-  'cursors > cursor requests are reused and keep their source': BUG1,
-  'indexes > unique index: add of a duplicate fails with ConstraintError': BUG1,
-  'indexes > createIndex unique over duplicates aborts the upgrade': BUG1,
-  'indexes > multiEntry indexes each distinct valid array element': BUG1,
   'factory > open() and deleteDatabase() argument errors': 'BUG-2 missing arguments are not TypeErrors',
 };
 const ours: Supports = { knownFailures };
