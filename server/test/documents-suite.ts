@@ -194,6 +194,21 @@ export function documentSuite(label: string, backend: Backend): void {
     await rejects(app.transact(Array.from({ length: 51 }, (_, i) => ({ put: { store: 'kv', doc: i, key: i } }))), Code.ResourceExhausted, 'ERROR_REASON_TOO_MANY_ITEMS');
   });
 
+  test(`${label}: concurrent writes while the schema changes all land, each with its own seq`, async () => {
+    await docs.applySchema('conc', [{ name: 'c', keyPath: 'id' }]);
+    const c = docs.database('conc');
+    const writes = Array.from({ length: 40 }, (_, id) => c.put('c', { id, v: id % 4 }));
+    const upgrade = docs.applySchema('conc', [{ name: 'c', keyPath: 'id', indexes: [{ name: 'v', keyPath: 'v' }] }, { name: 'd' }]);
+    const more = Array.from({ length: 40 }, (_, i) => c.put('c', { id: 40 + i, v: i % 4 }));
+    const [keys, schema, keys2] = await Promise.all([Promise.all(writes), upgrade, Promise.all(more)]);
+    assert.equal(keys.length + keys2.length, 80);
+    assert.equal(schema.changed, true);
+    assert.equal(await c.count('c'), 80);
+    assert.equal(await c.count('c', { index: 'v', range: DocKeyRange.only(0) }), 20, 'the new index covers every record');
+    const seqs = await Promise.all(Array.from({ length: 20 }, (_, i) => c.transact([{ put: { store: 'd', doc: i, key: i } }])));
+    assert.equal(new Set(seqs.map((r) => r.seq)).size, 20);
+  });
+
   test(`${label}: watch streams committed changes, filters stores, resumes, reports progress and lost positions`, async () => {
     await docs.applySchema('w', [{ name: 'a' }, { name: 'b', keyPath: 'id', autoIncrement: true }]);
     const w = docs.database('w');
