@@ -38,6 +38,17 @@ export const factory = group('factory', [
     },
   },
   {
+    name: 'databases created at the same time are isolated',
+    async run(env) {
+      const names = ['p', 'q', 'r'];
+      const dbs = await Promise.all(names.map((n) => open(env, n, 1, (d) => void d.createObjectStore('s').put(`in ${n}`, 1))));
+      for (const [i, db] of dbs.entries()) {
+        assert.deepEqual(await inTx(db, 's', 'readonly', (tx) => done(tx.objectStore('s').getAll())), [`in ${names[i]}`]);
+        db.close();
+      }
+    },
+  },
+  {
     name: 'databases() lists names and versions',
     requires: 'databases',
     async run(env) {
