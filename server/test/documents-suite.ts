@@ -125,6 +125,8 @@ export function documentSuite(label: string, backend: Backend): void {
     assert.deepEqual(page.records.map((r) => r.primaryKey), [0, 1, 2, 4]);
     assert.equal(page.more, true);
     assert.deepEqual((await app.getAll('kv', { limit: 6 })).more, false);
+    assert.equal(await app.delete('kv', new DocKeyRange(undefined, undefined)), 6, 'an unbounded range deletes every record');
+    assert.equal(await app.count('kv'), 0);
     await rejects(app.getAll('kv', { limit: 10_001 }), Code.InvalidArgument, 'ERROR_REASON_INVALID_ARGUMENT', { field: 'limit' });
   });
 

@@ -95,9 +95,7 @@ export function documentService(d: Deps, ds: DocumentStore): ServiceImpl<typeof 
     checkName(r.store, at(prefix, 'store'));
     if (r.target.case === 'key') return { type: 'delete', store: r.store, query: toIdbKey(r.target.value, at(prefix, 'key')) };
     if (r.target.case === 'range') {
-      const q = range(r.target.value, at(prefix, 'range'));
-      if (q === undefined) throw invalid(at(prefix, 'range'), 'an unbounded range deletes everything: use clear');
-      return { type: 'delete', store: r.store, query: q };
+      return { type: 'delete', store: r.store, query: range(r.target.value, at(prefix, 'range')) ?? null };
     }
     throw invalid(at(prefix, 'key'), 'key or range is required');
   };

@@ -13,7 +13,8 @@ import { committed, done, type IdbBackend, type IdbDatabase, type IdbKey, type I
 
 export type WriteOp =
   | { type: 'put' | 'add'; store: string; doc: unknown; key: IdbKey | undefined; bytes: number }
-  | { type: 'delete'; store: string; query: Query }
+  /** query null: every record (one change per key, unlike clear). */
+  | { type: 'delete'; store: string; query: Query | null }
   | { type: 'clear'; store: string };
 
 export interface WriteResult {
@@ -202,7 +203,7 @@ export class DocumentStore {
             results[i] = { deleted: keys.result.length };
             changes[i] = keys.result.map((key) => ({ kind: 'delete', database, store: op.store, key, doc: undefined, bytes: 16 }));
           };
-          const del = store.delete(op.query);
+          const del = op.query === null ? store.clear() : store.delete(op.query);
           del.onerror = () => fail(del.error, i);
         } else {
           const n = store.count();
