@@ -211,6 +211,14 @@ export function documentSuite(label: string, backend: Backend): void {
     assert.equal(new Set(seqs.map((r) => r.seq)).size, 20);
   });
 
+  test(`${label}: databases created at the same time stay isolated`, async () => {
+    const names = ['iso1', 'iso2', 'iso3'];
+    await Promise.all(names.map((n) => docs.applySchema(n, [{ name: 's' }])));
+    await Promise.all(names.map((n) => docs.database(n).put('s', `in ${n}`, 1)));
+    for (const n of names) assert.deepEqual((await docs.database(n).getAll('s')).records.map((r) => r.doc), [`in ${n}`]);
+    await Promise.all(names.map((n) => docs.deleteDatabase(n)));
+  });
+
   test(`${label}: watch streams committed changes, filters stores, resumes, reports progress and lost positions`, async () => {
     await docs.applySchema('w', [{ name: 'a' }, { name: 'b', keyPath: 'id', autoIncrement: true }]);
     const w = docs.database('w');

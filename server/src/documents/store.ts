@@ -37,7 +37,7 @@ export class DocumentStore {
   readonly backend: IdbBackend;
   readonly feed: DocumentFeed;
   #conns = new Map<string, Promise<IdbDatabase>>();
-  #locks = new Map<string, Promise<unknown>>();
+  #schemaTail: Promise<unknown> = Promise.resolve();
   #closed = false;
   readonly #durability: 'default' | 'relaxed';
 
@@ -56,15 +56,14 @@ export class DocumentStore {
     return this.backend.factory.cmp(a, b);
   }
 
-  /** Runs fn after every earlier schema change of this database (a per-database mutex). */
-  #serialize<T>(database: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(database) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.#locks.set(database, tail);
-    void tail.then(() => {
-      if (this.#locks.get(database) === tail) this.#locks.delete(database);
-    });
+  /**
+   * Runs fn after every earlier schema change (one at a time across all
+   * databases: schema changes are rare, and @flowdb/idb must not create two
+   * databases at once, its BUG-3).
+   */
+  #serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#schemaTail.then(fn, fn);
+    this.#schemaTail = run.catch(() => undefined);
     return run;
   }
 
@@ -136,7 +135,7 @@ export class DocumentStore {
   }
 
   applySchema(database: string, stores: StoreSchema[], deleteStores: string[]): Promise<{ schema: DatabaseSchemaInit; changed: boolean }> {
-    return this.#serialize(database, async () => {
+    return this.#serialize(async () => {
       let db: IdbDatabase | undefined;
       try {
         db = await this.connection(database);
@@ -164,7 +163,7 @@ export class DocumentStore {
   }
 
   deleteDatabase(database: string): Promise<void> {
-    return this.#serialize(database, async () => {
+    return this.#serialize(async () => {
       const cached = this.#conns.get(database);
       this.#conns.delete(database);
       if (cached !== undefined) (await cached.catch(() => undefined))?.close();
