@@ -320,4 +320,20 @@ func TestDocumentsWatch(t *testing.T) {
 		}
 		break
 	}
+	// an idle stream reports progress; resuming after it misses nothing
+	for ev, err := range db.Watch(rctx, flowdb.WatchStores("none"), flowdb.WatchProgress(100*time.Millisecond)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ev.Progress || len(ev.Changes) != 0 || ev.Seq < seq {
+			t.Fatalf("progress event %+v (last seq %d)", ev, seq)
+		}
+		break
+	}
+	var aheadErr error
+	for _, err := range db.Watch(rctx, flowdb.WatchFrom(1<<52)) {
+		aheadErr = err
+		break
+	}
+	wantErr(t, aheadErr, codes.OutOfRange, flowdb.ReasonSeqCompacted)
 }

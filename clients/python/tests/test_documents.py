@@ -168,3 +168,10 @@ def test_watch(db):
     first = next(ev for ev in replay if ev.changes)
     replay.close()
     assert first.changes[0].seq == a.seq and first.changes[0].key == "a" and first.changes[0].document is None
+    idle = d.watch(stores=["none"], progress_interval_ms=100, timeout=10)
+    ev = next(idle)
+    idle.close()
+    assert ev.progress and not ev.changes and ev.seq >= t.seq
+    with pytest.raises(FlowError) as ei:
+        next(d.watch(start_seq=2**52, timeout=10))
+    assert (ei.value.code, ei.value.reason) == (grpc.StatusCode.OUT_OF_RANGE, flowdb.REASON_SEQ_COMPACTED)
