@@ -42,16 +42,10 @@ from flowdb.documents_codec import (
     Record,
     from_key,
     from_value,
-    index_schema,
-    store_schema,
     to_key,
     to_value,
-    tx_add,
-    tx_clear,
-    tx_delete,
-    tx_delete_range,
-    tx_put,
 )
+from flowdb.documents_requests import index_schema, store_schema, tx_add, tx_clear, tx_delete, tx_delete_range, tx_put
 
 __all__ = [
     "AsyncClient", "Client", "FlowError", "ChangeType", "EventType", "Durability",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Optional, Union
 
-from flowdb import documents_codec as C
+from flowdb import documents_codec as V
+from flowdb import documents_requests as Q
 from flowdb._gen.flowdb.v1 import document_pb2 as pb
 from flowdb._gen.flowdb.v1 import document_pb2_grpc as pb_grpc
 from flowdb.client import Client
@@ -42,12 +43,12 @@ class Database:
         """Make stores (store_schema(...) or dicts of its arguments) exist and delete
         delete_stores, in one versionchange. Returns (schema dict, changed). A different
         existing definition raises FlowError REASON_SCHEMA_CONFLICT."""
-        res = self._call("ApplySchema", C.apply_schema_request(self.name, stores, delete_stores), timeout)
-        return C.schema_dict(res.schema), res.changed
+        res = self._call("ApplySchema", Q.apply_schema_request(self.name, stores, delete_stores), timeout)
+        return Q.schema_dict(res.schema), res.changed
 
     def schema(self, *, timeout: Optional[float] = None) -> dict[str, Any]:
         """The schema as a dict (REASON_NOT_FOUND when the database does not exist)."""
-        return C.schema_dict(self._call("GetSchema", pb.GetSchemaRequest(database=self.name), timeout).schema)
+        return Q.schema_dict(self._call("GetSchema", pb.GetSchemaRequest(database=self.name), timeout).schema)
 
     def drop(self, *, timeout: Optional[float] = None) -> None:
         """Delete the database and its documents (missing: no error)."""
@@ -56,42 +57,42 @@ class Database:
     # ---- writes ----
     def put(self, store: str, doc: Any, key: Any = None, *, timeout: Optional[float] = None) -> Written:
         """Insert or replace doc; key only for out-of-line stores without auto_increment."""
-        res = self._call("PutDocument", C.put_request(self.name, store, doc, key, add=False), timeout)
-        return Written(C.from_key(res.key), res.seq)
+        res = self._call("PutDocument", Q.put_request(self.name, store, doc, key, add=False), timeout)
+        return Written(V.from_key(res.key), res.seq)
 
     def add(self, store: str, doc: Any, key: Any = None, *, timeout: Optional[float] = None) -> Written:
         """Insert doc; REASON_ALREADY_EXISTS when the key or a unique index key is taken."""
-        res = self._call("AddDocument", C.put_request(self.name, store, doc, key, add=True), timeout)
-        return Written(C.from_key(res.key), res.seq)
+        res = self._call("AddDocument", Q.put_request(self.name, store, doc, key, add=True), timeout)
+        return Written(V.from_key(res.key), res.seq)
 
     def delete(self, store: str, key: Any, *, timeout: Optional[float] = None) -> Deleted:
-        res = self._call("DeleteDocuments", C.delete_request(self.name, store, key), timeout)
+        res = self._call("DeleteDocuments", Q.delete_request(self.name, store, key), timeout)
         return Deleted(res.deleted, res.seq)
 
     def delete_range(self, store: str, key_range: KeyRange, *, timeout: Optional[float] = None) -> Deleted:
-        res = self._call("DeleteDocuments", C.delete_request(self.name, store, key_range=key_range), timeout)
+        res = self._call("DeleteDocuments", Q.delete_request(self.name, store, key_range=key_range), timeout)
         return Deleted(res.deleted, res.seq)
 
     def transact(self, ops: Iterable[pb.TransactOp], *, timeout: Optional[float] = None) -> Transacted:
         """Apply tx_put/tx_add/tx_delete/tx_delete_range/tx_clear ops in order, all or nothing;
         on failure the FlowError's metadata["op_index"] names the failing op."""
-        return C.transacted(self._call("Transact", pb.TransactRequest(database=self.name, ops=list(ops)), timeout))
+        return Q.transacted(self._call("Transact", pb.TransactRequest(database=self.name, ops=list(ops)), timeout))
 
     # ---- reads ----
     def get(self, store: str, key: Any, *, index: str = "", timeout: Optional[float] = None) -> Optional[Record]:
         """The record with key (an index key when index is set: the first in index order), or None."""
-        res = self._call("GetDocument", pb.GetDocumentRequest(database=self.name, store=store, index=index, key=C.to_key(key)), timeout)
+        res = self._call("GetDocument", pb.GetDocumentRequest(database=self.name, store=store, index=index, key=V.to_key(key)), timeout)
         if not res.found:
             return None
-        pk = C.from_key(res.primary_key)
-        return Record(C.from_key(C.to_key(key)) if index else pk, pk, C.from_value(res.document))
+        pk = V.from_key(res.primary_key)
+        return Record(V.from_key(V.to_key(key)) if index else pk, pk, V.from_value(res.document))
 
     def get_all(self, store: str, *, index: str = "", key_range: Optional[KeyRange] = None, limit: int = 0,
                 keys_only: bool = False, timeout: Optional[float] = None) -> Records:
         """Up to limit (default 1000) records in key order in one call; ``.more`` on the result
         is True when the limit cut it."""
-        res = self._call("GetAllDocuments", C.get_all_request(self.name, store, index, key_range, limit, keys_only), timeout)
-        out = Records(C.records(res.records))
+        res = self._call("GetAllDocuments", Q.get_all_request(self.name, store, index, key_range, limit, keys_only), timeout)
+        out = Records(Q.records(res.records))
         out.more = res.more
         return out
 
@@ -99,10 +100,10 @@ class Database:
                     direction: Union[int, str] = "next", page_size: int = 0, keys_only: bool = False,
                     page_token: str = "", timeout: Optional[float] = None) -> Iterator[Page]:
         """The pages of a cursor, following next_page_token until it is exhausted."""
-        req = C.query_request(self.name, store, index, key_range, direction, page_size, keys_only, page_token)
+        req = Q.query_request(self.name, store, index, key_range, direction, page_size, keys_only, page_token)
         while True:
             res = self._call("QueryDocuments", req, timeout)
-            yield Page(C.records(res.records), res.next_page_token)
+            yield Page(Q.records(res.records), res.next_page_token)
             if not res.next_page_token:
                 return
             req.page_token = res.next_page_token
@@ -113,7 +114,7 @@ class Database:
             yield from page.records
 
     def count(self, store: str, *, index: str = "", key_range: Optional[KeyRange] = None, timeout: Optional[float] = None) -> int:
-        req = pb.CountDocumentsRequest(database=self.name, store=store, index=index, range=C.range_proto(key_range))
+        req = pb.CountDocumentsRequest(database=self.name, store=store, index=index, range=V.range_proto(key_range))
         return self._call("CountDocuments", req, timeout).count
 
     # ---- watch ----
@@ -121,7 +122,7 @@ class Database:
               keys_only: bool = False, timeout: Optional[float] = None) -> Iterator[WatchEvent]:
         """Committed changes (start_seq 0: only new ones); closing the generator ends the stream.
         A start_seq no longer retained raises REASON_SEQ_COMPACTED."""
-        req = C.watch_request(self.name, stores, start_seq, progress_interval_ms, keys_only)
+        req = Q.watch_request(self.name, stores, start_seq, progress_interval_ms, keys_only)
         it = self._c._stream(self._svc.WatchDocuments, req, timeout)
         try:
             for m in it:
