@@ -1,9 +1,10 @@
 /**
- * gRPC fast path for the unary KVService methods. A plain gRPC request
- * (HTTP/2, `application/grpc` or `application/grpc+proto`, no compression)
- * skips Connect's streaming pipeline (async iterables, a per-call
- * AbortController and DOMException) yet runs the same interceptors and the
- * same handlers (kvUnary). Anything else falls through to the Connect adapter.
+ * gRPC fast path for KVService. A plain gRPC request (HTTP/2,
+ * `application/grpc` or `application/grpc+proto`, no compression) to a unary
+ * method or to Ingest (fast-ingest.ts) skips Connect's streaming pipeline
+ * (async iterables, a per-call AbortController and DOMException) yet runs the
+ * same interceptors and the same handlers (kvUnary, ingest). Anything else
+ * falls through to the Connect adapter.
  */
 import type * as http2 from 'node:http2';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
@@ -11,12 +12,15 @@ import {
   Code, ConnectError, createContextValues, type Interceptor, type StreamRequest, type StreamResponse,
   type UnaryRequest, type UnaryResponse,
 } from '@connectrpc/connect';
-import { parseTimeout, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
+import { parseTimeout } from '@connectrpc/connect/protocol-grpc';
 import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
 import type { KVUnary } from './kv.ts';
-import { toConnectError } from './errors.ts';
+import { serveIngest } from './fast-ingest.ts';
+import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, plainGrpc, requestHeaders } from './grpc-wire.ts';
 
-type Next = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
+const INGEST_PATH = `/${KVService.typeName}/${KVService.method.ingest.name}`;
+
+export type Next = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
 
 interface Route {
   method: DescMethodUnary;
@@ -33,8 +37,6 @@ export interface FastPathOptions {
 
 /** Never aborts: calls without a deadline share it instead of owning an AbortController. */
 const NO_SIGNAL = new AbortController().signal;
-const OK_TRAILER = { 'grpc-status': '0' };
-const RESPONSE_HEADER = { 'content-type': 'application/grpc+proto' };
 
 function route<I extends DescMessage, O extends DescMessage>(
   method: DescMethodUnary<I, O>,
@@ -52,8 +54,12 @@ export class GrpcFastPath {
   #routes = new Map<string, Route>();
   #opts: FastPathOptions;
 
-  constructor(kv: KVUnary, opts: FastPathOptions) {
+  #ingest: Next | undefined;
+
+  /** ingest: the interceptor-wrapped Ingest call (fast-ingest.ts ingestCall); undefined leaves Ingest to Connect. */
+  constructor(kv: KVUnary, opts: FastPathOptions, ingest?: Next) {
     this.#opts = opts;
+    this.#ingest = ingest;
     const m = KVService.method;
     const add = (r: Route) => this.#routes.set(`/${KVService.typeName}/${r.method.name}`, r);
     const i = opts.interceptors;
@@ -68,12 +74,11 @@ export class GrpcFastPath {
   /** Serves the request and returns true, or returns false to leave it to Connect. */
   handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
     const r = this.#routes.get(req.url);
-    if (r === undefined || req.method !== 'POST') return false;
-    const h = req.headers;
-    const ct = h['content-type'];
-    if (ct !== 'application/grpc' && ct !== 'application/grpc+proto') return false;
-    const enc = h['grpc-encoding'];
-    if (enc !== undefined && enc !== 'identity') return false;
+    if (req.method !== 'POST' || !(r !== undefined || (req.url === INGEST_PATH && this.#ingest !== undefined)) || !plainGrpc(req)) return false;
+    if (r === undefined) {
+      void serveIngest(this.#ingest as Next, req, res, this.#opts.readMaxBytes);
+      return true;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -106,18 +111,13 @@ export class GrpcFastPath {
         throw new ConnectError(`message size ${body.length} is larger than configured writeMaxBytes ${this.#opts.writeMaxBytes}`, Code.ResourceExhausted);
       }
       if (res.stream.destroyed) return;
-      const frame = Buffer.allocUnsafe(5 + body.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(body.length, 1);
-      frame.set(body, 5);
       res.writeHead(200, merge(RESPONSE_HEADER, out.header));
       res.addTrailers(merge(OK_TRAILER, out.trailer));
-      res.end(frame);
+      res.end(frame(body));
     } catch (e) {
       if (res.stream.destroyed) return;
-      const trailer = setTrailerStatus(new Headers(), toConnectError(e));
       res.writeHead(200, RESPONSE_HEADER);
-      res.addTrailers(merge({}, trailer));
+      res.addTrailers(errorTrailer(e));
       res.end();
     } finally {
       clearTimeout(timer);
@@ -140,24 +140,4 @@ export class GrpcFastPath {
       throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
     }
   }
-}
-
-function requestHeaders(h: http2.IncomingHttpHeaders): Headers {
-  const out = new Headers();
-  for (const k in h) {
-    if (k.charCodeAt(0) === 58 /* ':' */) continue;
-    const v = h[k];
-    if (typeof v === 'string') out.append(k, v);
-    else if (v !== undefined) for (const e of v) out.append(k, e);
-  }
-  return out;
-}
-
-function merge(base: { [k: string]: string }, extra: Headers): { [k: string]: string } {
-  let out = base;
-  extra.forEach((v, k) => {
-    if (out === base) out = { ...base };
-    out[k] = v;
-  });
-  return out;
 }

@@ -13,6 +13,7 @@ import { Durability, type RecordSchema } from './gen/flowdb/v1/types_pb.ts';
 import { type Deps, EMPTY, big, num } from './deps.ts';
 import { invalid, rpcError, toConnectError, shuttingDown } from './errors.ts';
 import type { LockRequest } from './locks.ts';
+import { decodedOf, type DecodedIngest } from './ingest-decode.ts';
 
 type RecordInit = MessageInitShape<typeof RecordSchema>;
 const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
@@ -286,7 +287,10 @@ export function kvService(d: Deps): ServiceImpl<typeof KVService> {
     deleteRange: (req, ctx) => u.deleteRange(req, ctx.signal),
     batch: (req, ctx) => u.batch(req, ctx.signal),
     scan: (req, ctx) => scan(d, req, ctx),
-    ingest: (reqs, ctx) => ingest(d, reqs, ctx),
+    ingest: (reqs, ctx) => {
+      ctx.responseHeader.set('flowdb-max-in-flight', String(d.config.maxInFlight));
+      return ingest(d, reqs);
+    },
   };
 }
 
@@ -335,11 +339,30 @@ async function* scan(d: Deps, req: ScanRequest, ctx: HandlerContext): AsyncGener
   };
 }
 
+/** Validates a fast-path batch in place: resolves ts 0 to now and ttl_ms to expireAt. */
+function decodedOps(d: Deps, dec: DecodedIngest, now: number): PutOp[] {
+  if (dec.unsafe !== undefined) {
+    const f = `points[${dec.unsafe.index}].${dec.unsafe.field}`;
+    throw invalid(f, `${f} must be a safe integer (|v| <= 2^53-1)`);
+  }
+  const { ops, ttlMs } = dec;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as PutOp;
+    d.checkKey(op.key, `points[${i}].key`);
+    d.checkValue(op.value, `points[${i}].value`);
+    if (op.ts === 0) op.ts = now;
+    const ttl = ttlMs[i] as number;
+    if (ttl < 0) throw invalid(`points[${i}].ttl_ms`, 'ttl_ms must be >= 0');
+    if (ttl > 0) op.expireAt = now + ttl * 1000;
+  }
+  return ops;
+}
+
 type IngestResponseInit = MessageInitShape<typeof IngestResponseSchema>;
 
-async function* ingest(d: Deps, reqs: AsyncIterable<IngestRequest>, ctx: HandlerContext): AsyncGenerator<IngestResponseInit> {
+/** The Ingest handler (Connect and the gRPC fast path); the caller sets the flowdb-max-in-flight header. */
+export async function* ingest(d: Deps, reqs: AsyncIterable<IngestRequest>): AsyncGenerator<IngestResponseInit> {
   const max = d.config.maxInFlight;
-  ctx.responseHeader.set('flowdb-max-in-flight', String(max));
   if (d.draining) throw shuttingDown();
   const pending: Promise<IngestResponseInit>[] = [];
   let wake: (() => void) | undefined;
@@ -357,10 +380,12 @@ async function* ingest(d: Deps, reqs: AsyncIterable<IngestRequest>, ctx: Handler
   const write = async (req: IngestRequest): Promise<IngestResponseInit> => {
     const { batchId } = req;
     try {
-      if (req.points.length === 0) return reject(batchId, Code.InvalidArgument, 'ERROR_REASON_INVALID_ARGUMENT', 'points must not be empty');
-      d.checkCount(req.points.length, d.config.maxBatchOps, 'points');
+      const dec = decodedOf.get(req);
+      const n = dec === undefined ? req.points.length : dec.ops.length;
+      if (n === 0) return reject(batchId, Code.InvalidArgument, 'ERROR_REASON_INVALID_ARGUMENT', 'points must not be empty');
+      d.checkCount(n, d.config.maxBatchOps, 'points');
       const now = d.nowMicros();
-      const ops: BatchOp[] = req.points.map((p, i) => {
+      const ops: BatchOp[] = dec !== undefined ? decodedOps(d, dec, now) : req.points.map((p, i) => {
         d.checkKey(p.key, `points[${i}].key`);
         d.checkValue(p.value, `points[${i}].value`);
         const ts = p.ts === 0n ? now : num(p.ts, `points[${i}].ts`);

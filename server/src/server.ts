@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './log.ts';
 import { Deps } from './deps.ts';
 import { kvService, kvUnary } from './kv.ts';
 import { GrpcFastPath } from './fastpath.ts';
+import { ingestCall } from './fast-ingest.ts';
 import { statsService } from './stats.ts';
 import { eventsService } from './events.ts';
 import { documentService } from './documents/service.ts';
@@ -102,7 +103,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
   // Plain unary gRPC calls to KVService skip Connect's streaming pipeline (same interceptors and handlers).
   const fast = new GrpcFastPath(kvUnary(deps), {
     interceptors: ics, readMaxBytes: config.maxRecvBytes, writeMaxBytes: config.maxSendBytes, maxTimeoutMs: config.maxTimeoutMs,
-  });
+  }, ingestCall(deps, ics));
 
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] as string;

@@ -105,3 +105,38 @@ test('a gzip-compressed request falls back to Connect and gets the same answer',
     gz.close();
   }
 });
+
+interface Ack {
+  batchId: bigint;
+  status: number;
+  reason: string;
+  records: number;
+}
+
+test('Ingest over the fast path: acks in order, bad batches rejected in band, data readable, header set', async () => {
+  const call = (kv['ingest'] as Function).call(kv) as grpc.ClientDuplexStream<object, Ack>;
+  const header = new Promise<grpc.Metadata>((r) => call.once('metadata', r));
+  const acks: Ack[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    call.on('data', (a: Ack) => acks.push(a));
+    call.on('end', resolve);
+    call.on('error', reject);
+  });
+  for (let b = 1; b <= 20; b++) {
+    const points = Array.from({ length: 50 }, (_, i) => ({ key: enc.encode(`ing/${b}/${i}`), ts: BigInt(1000 + i), value: enc.encode(`p${i}`) }));
+    if (b === 7) points[3] = { key: new Uint8Array(0), ts: 1n, value: enc.encode('x') };
+    call.write({ batchId: BigInt(b), points });
+  }
+  call.end();
+  await ended;
+  assert.equal((await header).get('flowdb-max-in-flight').length, 1);
+  assert.deepEqual(acks.map((a) => a.batchId), Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
+  const bad = acks[6] as Ack;
+  assert.equal(bad.status, grpc.status.INVALID_ARGUMENT);
+  assert.equal(bad.reason, 'ERROR_REASON_EMPTY_KEY');
+  assert.ok(acks.filter((a) => a !== bad).every((a) => a.status === 0 && a.records === 50));
+  const got = await unary<{ found: boolean; record: { value: Uint8Array; ts: bigint } }>(kv, 'get', { key: enc.encode('ing/20/49') });
+  assert.equal(got.record.ts, 1049n);
+  const missing = await unary<{ found: boolean }>(kv, 'get', { key: enc.encode('ing/7/0') });
+  assert.equal(missing.found, false, 'nothing of a rejected batch is written');
+});

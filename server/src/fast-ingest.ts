@@ -1,0 +1,165 @@
+/**
+ * gRPC fast path for KVService.Ingest: frames are split off the HTTP/2 stream
+ * and decoded by decodeIngest (no protobuf-es message per point), then run
+ * through the same interceptors and the same handler (kv.ts ingest()) as
+ * Connect. Acks are written as they come, waiting for 'drain' when the
+ * transport is full; reading pauses while too many batches are queued.
+ */
+import type * as http2 from 'node:http2';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { Code, ConnectError, createContextValues, type Interceptor, type StreamRequest, type StreamResponse, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
+import { IngestResponseSchema, KVService, type IngestRequest, type IngestResponse } from './gen/flowdb/v1/kv_service_pb.ts';
+import { DecodeError, asMessage, decodeIngest } from './ingest-decode.ts';
+import { ingest } from './kv.ts';
+import type { Deps } from './deps.ts';
+import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, requestHeaders } from './grpc-wire.ts';
+
+type Next = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>; // as in fastpath.ts
+
+/** Decoded batches queued ahead of the handler before the socket is paused. */
+const MAX_QUEUED = 32;
+const METHOD = KVService.method.ingest;
+
+/** Request messages of one stream: frames in, IngestRequests out (async iterable). */
+class Inbox implements AsyncIterable<IngestRequest> {
+  #queue: IngestRequest[] = [];
+  #parts: Buffer[] = [];
+  #have = 0;
+  #done = false;
+  #error: unknown;
+  #wake: (() => void) | undefined;
+  #req: http2.Http2ServerRequest;
+  #max: number;
+
+  constructor(req: http2.Http2ServerRequest, readMaxBytes: number) {
+    this.#req = req;
+    this.#max = readMaxBytes;
+    req.on('data', (c: Buffer) => this.#data(c));
+    req.once('end', () => this.#finish(this.#have === 0 ? undefined : new ConnectError('protocol error: incomplete envelope', Code.InvalidArgument)));
+    req.once('aborted', () => this.#finish(new ConnectError('the client canceled the stream', Code.Canceled)));
+  }
+
+  #data(c: Buffer): void {
+    if (this.#done) return;
+    this.#parts.push(c);
+    this.#have += c.length;
+    try {
+      while (this.#have >= 5) {
+        const head = this.#peek(5);
+        const len = head.readUInt32BE(1);
+        if (head[0] !== 0) throw new ConnectError('protocol error: compressed message without grpc-encoding', Code.InvalidArgument);
+        if (len > this.#max) throw new ConnectError(`message size ${len} is larger than configured readMaxBytes ${this.#max}`, Code.ResourceExhausted);
+        if (this.#have < 5 + len) break;
+        const msg = this.#take(5 + len).subarray(5);
+        this.#queue.push(asMessage(decodeIngest(msg)));
+      }
+    } catch (e) {
+      const err = e instanceof DecodeError ? new ConnectError(`parse binary: ${e.message}`, Code.InvalidArgument) : e;
+      this.#finish(err);
+      return;
+    }
+    if (this.#queue.length >= MAX_QUEUED) this.#req.pause();
+    this.#notify();
+  }
+
+  /** The first n buffered bytes (copied only when they span chunks). */
+  #peek(n: number): Buffer {
+    const first = this.#parts[0] as Buffer;
+    if (first.length >= n) return first;
+    const all = Buffer.concat(this.#parts);
+    this.#parts = [all];
+    return all;
+  }
+
+  #take(n: number): Buffer {
+    const first = this.#peek(n);
+    const out = first.subarray(0, n);
+    if (first.length === n) this.#parts.shift();
+    else this.#parts[0] = first.subarray(n);
+    this.#have -= n;
+    return out;
+  }
+
+  #finish(err: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error = err;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<IngestRequest> {
+    for (;;) {
+      const m = this.#queue.shift();
+      if (m !== undefined) {
+        if (this.#queue.length < MAX_QUEUED / 2 && this.#req.isPaused()) this.#req.resume();
+        yield m;
+        continue;
+      }
+      if (this.#done) {
+        if (this.#error !== undefined) throw this.#error;
+        return;
+      }
+      await new Promise<void>((r) => (this.#wake = r));
+    }
+  }
+}
+
+/** Builds the interceptor-wrapped Ingest call for one server. */
+export function ingestCall(d: Deps, interceptors: Interceptor[]): Next {
+  const next: Next = async (req) => {
+    const header = new Headers({ 'flowdb-max-in-flight': String(d.config.maxInFlight) });
+    const acks = ingest(d, req.message as AsyncIterable<IngestRequest>);
+    const message = (async function* () {
+      for await (const a of acks) yield create(IngestResponseSchema, a);
+    })();
+    return { stream: true, service: KVService, method: METHOD, header, trailer: new Headers(), message };
+  };
+  return interceptors.reduceRight<Next>((n, ic) => ic(n), next);
+}
+
+/** Serves one Ingest stream (the request already checked as plain gRPC). */
+export async function serveIngest(call: Next, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, readMaxBytes: number): Promise<void> {
+  const ac = new AbortController();
+  res.stream.once('close', () => ac.abort(new ConnectError('the stream was closed', Code.Canceled)));
+  const inbox = new Inbox(req, readMaxBytes);
+  let headerSent = false;
+  try {
+    const out = (await call({
+      stream: true, service: KVService, method: METHOD, requestMethod: 'POST', url: req.url, signal: ac.signal,
+      header: requestHeaders(req.headers), contextValues: createContextValues(), message: inbox,
+    })) as StreamResponse<typeof METHOD.input, typeof METHOD.output>;
+    res.writeHead(200, merge(RESPONSE_HEADER, out.header));
+    headerSent = true;
+    for await (const m of out.message) {
+      if (res.stream.destroyed) break;
+      if (!res.write(frame(toBinary(IngestResponseSchema, m as IngestResponse)))) await drained(res);
+    }
+    if (res.stream.destroyed) return;
+    res.addTrailers(merge(OK_TRAILER, out.trailer));
+    res.end();
+  } catch (e) {
+    if (res.stream.destroyed) return;
+    if (!headerSent) res.writeHead(200, RESPONSE_HEADER);
+    res.addTrailers(errorTrailer(e));
+    res.end();
+  }
+}
+
+/** Resolves on 'drain' or when the stream closes. */
+function drained(res: http2.Http2ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.stream.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.stream.once('close', done);
+  });
+}
