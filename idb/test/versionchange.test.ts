@@ -215,3 +215,16 @@ test('factory.cmp follows key order and rejects invalid keys', async () => {
   assert.throws(() => f.cmp(NaN, 1), isDomError('DataError'));
   await h.close();
 });
+
+test('a keyspace written by a newer format version is refused, not guessed at', async () => {
+  const h = await harness();
+  const db = await open(h.factory, 'db', 1);
+  db.close();
+  const versionKey = new Uint8Array([0, 0]);
+  const stored = await h.engine.get(versionKey);
+  assert.equal(new TextDecoder().decode(stored?.value), '1');
+  await h.engine.write([{ type: 'put', key: versionKey, ts: 0, value: new TextEncoder().encode('2') }]);
+  await h.reopen();
+  await assert.rejects(open(h.factory, 'db'), isDomError('VersionError'));
+  await h.close();
+});

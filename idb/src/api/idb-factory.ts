@@ -9,9 +9,11 @@ import { compareKeys } from '../keys/compare.ts';
 import { encodeKey } from '../keys/encode.ts';
 import { toKey } from '../keys/key.ts';
 import {
-  databaseRecord, jsonBytes, listDatabases, loadDatabase, readNextDbId, storeRecord,
+  checkKeyspaceVersion, databaseRecord, jsonBytes, listDatabases, loadDatabase, readNextDbId, storeRecord,
 } from '../model/catalog.ts';
-import { CAT_KEYGEN, CAT_STORE, catalogKey, databaseKey, dataPrefix, nextDbIdKey, prefixEnd, TS } from '../model/keyspace.ts';
+import {
+  CAT_KEYGEN, CAT_STORE, KEYSPACE_VERSION, TS, catalogKey, databaseKey, dataPrefix, nextDbIdKey, prefixEnd, versionKey,
+} from '../model/keyspace.ts';
 import { TxScheduler } from '../model/tx-scheduler.ts';
 import { nextTask, queueTask } from '../scheduling.ts';
 import { type DatabaseEntry, type IDBDatabase, dbi } from './idb-database.ts';
@@ -55,6 +57,7 @@ export class IDBFactory {
   #entries = new Map<string, DatabaseEntry>();
   #queues = new Map<string, Promise<void>>();
   #nextDbId: number | undefined;
+  #versionChecked: Promise<void> | undefined;
 
   constructor(options: IDBFactoryOptions) {
     this.#kv = options.kv;
@@ -84,6 +87,7 @@ export class IDBFactory {
       { type: 'delRange', start: storeDefs, end: prefixEnd(storeDefs) },
       { type: 'put', key: databaseKey(encodeKey(s.name)), ts: TS, value: databaseRecord(s) },
       { type: 'put', key: nextDbIdKey(), ts: TS, value: jsonBytes(this.#nextDbId ?? s.id + 1) },
+      { type: 'put', key: versionKey(), ts: TS, value: jsonBytes(KEYSPACE_VERSION) },
     ];
     for (const store of s.stores.values()) {
       ops.push({ type: 'put', key: catalogKey(CAT_STORE, s.id, store.id), ts: TS, value: storeRecord(store) });
@@ -124,6 +128,8 @@ export class IDBFactory {
   }
 
   async #open(name: string, requested: number | undefined, request: IDBOpenDBRequest): Promise<void> {
+    this.#versionChecked ??= checkKeyspaceVersion(this.#kv);
+    await this.#versionChecked;
     let entry = await this.#entry(name);
     const version = requested ?? entry?.schema.version ?? 1;
     if (entry && entry.schema.version > version) {

@@ -5,7 +5,8 @@
 import type { KV, Snapshot } from '@flowdb/engine';
 import { encodeKey } from '../keys/encode.ts';
 import type { KeyPath } from '../keys/key-path.ts';
-import { CAT_STORE, catalogKey, databaseKey, databasesPrefix, nextDbIdKey, prefixEnd, TS } from './keyspace.ts';
+import { CAT_STORE, KEYSPACE_VERSION, catalogKey, databaseKey, databasesPrefix, nextDbIdKey, prefixEnd, TS, versionKey } from './keyspace.ts';
+import { domError } from '../errors.ts';
 import { decodeKey } from '../keys/encode.ts';
 
 export interface IndexSchema {
@@ -89,6 +90,13 @@ export async function listDatabases(kv: KV): Promise<{ name: string; version: nu
     if (typeof name === 'string') out.push({ name, version: parseJson<DatabaseJson>(r.value).version });
   }
   return out;
+}
+
+/** Fails when the keyspace was written by a newer format version. */
+export async function checkKeyspaceVersion(kv: KV): Promise<void> {
+  const rec = await kv.get(versionKey());
+  const v = rec ? parseJson<number>(rec.value) : KEYSPACE_VERSION;
+  if (v > KEYSPACE_VERSION) throw domError('VersionError', `the keyspace has format version ${v}; this build reads up to ${KEYSPACE_VERSION}`);
 }
 
 export async function readNextDbId(kv: KV): Promise<number> {

@@ -1,5 +1,6 @@
 /**
  * Engine keys (docs/formats/idb-keyspace.md). Every record has ts 0.
+ *   00 00                      -> keyspace format version (JSON)
  *   00 01                      -> next database id (JSON)
  *   00 02 <encodeKey(name)>    -> database record (JSON: id, version, nextObjectId)
  *   00 03 <db u32> <store u32> -> object store definition with its indexes (JSON)
@@ -14,6 +15,7 @@ export const TS = 0;
 
 const CATALOG = 0x00;
 const DATA = 0x01;
+export const CAT_VERSION = 0x00;
 export const CAT_NEXT_DB = 0x01;
 export const CAT_DATABASE = 0x02;
 export const CAT_STORE = 0x03;
@@ -34,6 +36,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+export const versionKey = (): Uint8Array => new Uint8Array([CATALOG, CAT_VERSION]);
 export const nextDbIdKey = (): Uint8Array => new Uint8Array([CATALOG, CAT_NEXT_DB]);
 export const databaseKey = (encodedName: Uint8Array): Uint8Array => concat(new Uint8Array([CATALOG, CAT_DATABASE]), encodedName);
 export const databasesPrefix = (): Uint8Array => new Uint8Array([CATALOG, CAT_DATABASE]);
