@@ -1,6 +1,6 @@
 /** KVService handlers. Contracts: proto/flowdb/v1/kv_service.proto. */
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import type { BatchOp, PutOp, Record as EngineRecord, ScanOptions } from '@flowdb/engine';
 import { prefixSuccessor } from '@flowdb/engine';
 import {
@@ -9,13 +9,15 @@ import {
   type DeleteResponseSchema, type GetRequestSchema, type GetResponseSchema, type IngestRequest, type IngestResponseSchema, type PutRequest,
   type PutRequestSchema, type PutResponseSchema, type ScanRequest, type ScanResponseSchema,
 } from './gen/flowdb/v1/kv_service_pb.ts';
-import { Durability, type RecordSchema } from './gen/flowdb/v1/types_pb.ts';
+import { Durability, RecordSchema } from './gen/flowdb/v1/types_pb.ts';
 import { type Deps, EMPTY, big, num } from './deps.ts';
 import { invalid, rpcError, toConnectError, shuttingDown } from './errors.ts';
 import type { LockRequest } from './locks.ts';
 import { decodedOf, type DecodedIngest } from './ingest-decode.ts';
 
 type RecordInit = MessageInitShape<typeof RecordSchema>;
+/** The empty Record of ops without prev_kv (one shared message; never mutated). */
+const NO_PREV = create(RecordSchema);
 const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
 const SCAN_CHUNK_RECORDS = 256;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
@@ -271,7 +273,7 @@ export function kvUnary(d: Deps): KVUnary {
       return d.locks.with(locks, async () => {
         const prevs = conditional ? await checkConditions(d, writes) : undefined;
         const h = await d.commit(writes.map((w) => w.op), req.durability, signal);
-        return { header: header(h), prevs: writes.map((w, i) => (w.prevKv && prevs?.[i] !== undefined ? toRecord(prevs[i]) : {})) };
+        return { header: header(h), prevs: writes.map((w, i) => (w.prevKv && prevs?.[i] !== undefined ? toRecord(prevs[i]) : NO_PREV)) };
       });
     },
   };
