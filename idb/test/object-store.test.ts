@@ -222,3 +222,20 @@ test('store metadata and argument validation', () => withDb((d) => {
   assert.throws(() => { s.name = 'x'; }, isDomError('InvalidStateError'));
   assert.deepEqual([...db.objectStoreNames], ['s']);
 }));
+
+test('a key past the engine limit fails its request with DataError and leaves nothing behind', () => withDb((d) => {
+  d.createObjectStore('s').createIndex('i', 'big');
+}, async (db) => {
+  const tx = db.transaction('s', 'readwrite');
+  const s = tx.objectStore('s');
+  s.put({ big: 'small' }, 1);
+  const tooLongKey = s.put('v', 'k'.repeat(70_000));
+  tooLongKey.onerror = (e) => e.preventDefault();
+  const tooLongIndexKey = s.put({ big: 'x'.repeat(70_000) }, 1);
+  tooLongIndexKey.onerror = (e) => e.preventDefault();
+  await done(tx);
+  assert.equal(tooLongKey.error?.name, 'DataError');
+  assert.equal(tooLongIndexKey.error?.name, 'DataError');
+  assert.deepEqual(await result(ro(db).get(1)), { big: 'small' }, 'the failed overwrite changed nothing');
+  assert.deepEqual(await result(ro(db).index('i').getAllKeys()), [1]);
+}));

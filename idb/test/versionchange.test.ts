@@ -228,3 +228,34 @@ test('a keyspace written by a newer format version is refused, not guessed at', 
   await assert.rejects(open(h.factory, 'db'), isDomError('VersionError'));
   await h.close();
 });
+
+test('databases created concurrently get distinct ids and keep their data apart (BUG-3)', async () => {
+  const h = await harness();
+  const make = (name: string) => open(h.factory, name, 1, (d) => { d.createObjectStore('s').put(name, 1); });
+  const [a, b] = await Promise.all([make('A'), make('B')]);
+  assert.equal(await result(a.transaction('s').objectStore('s').get(1)), 'A');
+  assert.equal(await result(b.transaction('s').objectStore('s').get(1)), 'B');
+  a.close();
+  b.close();
+  await h.reopen();
+  const c = await make('C');
+  assert.equal(await result(c.transaction('s').objectStore('s').count()), 1, 'a new id after reopen too');
+  c.close();
+  await h.close();
+});
+
+test('missing required arguments are TypeErrors (WebIDL)', async () => {
+  const h = await harness();
+  const f = h.factory;
+  assert.throws(() => Reflect.apply(f.open, f, []), TypeError);
+  assert.throws(() => Reflect.apply(f.deleteDatabase, f, []), TypeError);
+  assert.throws(() => Reflect.apply(f.cmp, f, [1]), TypeError);
+  const db = await open(f, 'db', 1, (d) => {
+    const s = d.createObjectStore('s');
+    assert.throws(() => Reflect.apply(s.createIndex, s, ['i']), TypeError);
+    assert.throws(() => Reflect.apply(s.put, s, []), TypeError);
+  });
+  assert.throws(() => Reflect.apply(db.transaction, db, []), TypeError);
+  db.close();
+  await h.close();
+});

@@ -1,4 +1,5 @@
 /** https://w3c.github.io/IndexedDB/#cursor : engine scans re-seeked from the current position. */
+import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
 import { compareKeys } from '../keys/compare.ts';
 import { encodeKey } from '../keys/encode.ts';
@@ -139,6 +140,7 @@ export class IDBCursor {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbcursor-advance */
   advance(count: number): void {
+    requireArgs(arguments.length, 1, 'advance()');
     const n = Number(count);
     if (!Number.isFinite(n) || Math.trunc(n) < 1 || Math.trunc(n) > 0xffffffff) throw new TypeError('count must be a positive integer');
     this.#checkUsable();
@@ -159,6 +161,7 @@ export class IDBCursor {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbcursor-continueprimarykey */
   continuePrimaryKey(key: unknown, primaryKey: unknown): void {
+    requireArgs(arguments.length, 2, 'continuePrimaryKey()');
     this.#checkUsable();
     if (!this.#init.src.index) throw domError('InvalidAccessError', 'continuePrimaryKey needs an index cursor');
     if (this.#unique()) throw domError('InvalidAccessError', 'continuePrimaryKey needs direction next or prev');
@@ -182,6 +185,7 @@ export class IDBCursor {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbcursor-update */
   update(value: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'update()');
     this.#checkWritable();
     const tx = this.#init.tx;
     const clone = txi.whileInactive(tx, () => cloneValue(value));

@@ -1,4 +1,5 @@
 /** https://w3c.github.io/IndexedDB/#database-interface : a connection. */
+import { requireArgs } from './args.ts';
 import type { BatchOp, KV } from '@flowdb/engine';
 import { domError } from '../errors.ts';
 import { IDBEventTarget } from '../events.ts';
@@ -116,6 +117,7 @@ export class IDBDatabase extends IDBEventTarget {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbdatabase-createobjectstore */
   createObjectStore(name: string, options: IDBObjectStoreParameters = {}): IDBObjectStore {
+    requireArgs(arguments.length, 1, 'createObjectStore()');
     name = String(name);
     const tx = this.#liveUpgrade();
     txi.checkActive(tx);
@@ -133,6 +135,7 @@ export class IDBDatabase extends IDBEventTarget {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbdatabase-deleteobjectstore */
   deleteObjectStore(name: string): void {
+    requireArgs(arguments.length, 1, 'deleteObjectStore()');
     name = String(name);
     const tx = this.#liveUpgrade();
     txi.checkActive(tx);
@@ -150,6 +153,7 @@ export class IDBDatabase extends IDBEventTarget {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbdatabase-transaction */
   transaction(storeNames: string | Iterable<string>, mode: IDBTransactionMode = 'readonly', options: IDBTransactionOptions = {}): IDBTransaction {
+    requireArgs(arguments.length, 1, 'transaction()');
     if (!MODES.includes(String(mode))) throw new TypeError(`invalid transaction mode "${String(mode)}"`);
     const durability = options.durability ?? 'default';
     if (!DURABILITIES.includes(String(durability))) throw new TypeError(`invalid durability "${String(durability)}"`);

@@ -2,6 +2,7 @@
  * https://w3c.github.io/IndexedDB/#factory-interface : open (with upgrades, versionchange and
  * blocked), deleteDatabase, databases, cmp. Requests for one database name run one at a time.
  */
+import { requireArgs } from './args.ts';
 import type { BatchOp, KV } from '@flowdb/engine';
 import { domError, fromEngineError } from '../errors.ts';
 import { IDBVersionChangeEvent, dispatchEvent } from '../events.ts';
@@ -58,10 +59,20 @@ export class IDBFactory {
   #queues = new Map<string, Promise<void>>();
   #nextDbId: number | undefined;
   #versionChecked: Promise<void> | undefined;
+  #nextDbIdLoaded: Promise<void> | undefined;
 
   constructor(options: IDBFactoryOptions) {
     this.#kv = options.kv;
     this.#walSynced = options.walSyncedOnWrite ?? false;
+  }
+
+  /** Ids are handed out one at a time, also to databases created concurrently. */
+  async #allocDbId(): Promise<number> {
+    this.#nextDbIdLoaded ??= readNextDbId(this.#kv).then((n) => { this.#nextDbId = n; });
+    await this.#nextDbIdLoaded;
+    const id = this.#nextDbId as number;
+    this.#nextDbId = id + 1;
+    return id;
   }
 
   #enqueue(name: string, fn: () => Promise<void>): void {
@@ -117,6 +128,7 @@ export class IDBFactory {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbfactory-open */
   open(name: string, version?: number): IDBOpenDBRequest {
+    requireArgs(arguments.length, 1, 'open()');
     name = String(name);
     const requested = version === undefined ? undefined : toVersion(version);
     const request = new IDBOpenDBRequest(null, null);
@@ -140,8 +152,7 @@ export class IDBFactory {
     }
     const isNew = !entry;
     if (!entry) {
-      this.#nextDbId ??= await readNextDbId(this.#kv);
-      const id = this.#nextDbId++;
+      const id = await this.#allocDbId();
       entry = { schema: { id, name, version: 0, nextObjectId: 1, stores: new Map() }, connections: new Set(), scheduler: new TxScheduler() };
       this.#entries.set(name, entry);
     }
@@ -178,6 +189,7 @@ export class IDBFactory {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbfactory-deletedatabase */
   deleteDatabase(name: string): IDBOpenDBRequest {
+    requireArgs(arguments.length, 1, 'deleteDatabase()');
     name = String(name);
     const request = new IDBOpenDBRequest(null, null);
     this.#enqueue(name, () => this.#delete(name, request).catch((err: unknown) => {
@@ -214,6 +226,7 @@ export class IDBFactory {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbfactory-cmp */
   cmp(first: unknown, second: unknown): number {
+    requireArgs(arguments.length, 2, 'cmp()');
     return compareKeys(toKey(first), toKey(second));
   }
 

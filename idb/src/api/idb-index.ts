@@ -1,4 +1,5 @@
 /** https://w3c.github.io/IndexedDB/#index-interface */
+import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
 import type { KeyPath } from '../keys/key-path.ts';
 import type { IndexSchema } from '../model/catalog.ts';
@@ -55,6 +56,7 @@ export class IDBIndex {
   }
 
   get(query: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'get()');
     this.#readable();
     const range = toKeyRange(query, true);
     const src = this.#src;
@@ -62,6 +64,7 @@ export class IDBIndex {
   }
 
   getKey(query: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'getKey()');
     this.#readable();
     const range = toKeyRange(query, true);
     const src = this.#src;

@@ -1,4 +1,5 @@
 /** https://w3c.github.io/IndexedDB/#keyrange */
+import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
 import { compareKeys } from '../keys/compare.ts';
 import { type Key, toKey, toKeyOrInvalid } from '../keys/key.ts';
@@ -23,19 +24,23 @@ export class IDBKeyRange implements KeyBounds {
   get upperOpen(): boolean { return this.#upperOpen; }
 
   static only(value: unknown): IDBKeyRange {
+    requireArgs(arguments.length, 1, 'only()');
     const k = toKey(value);
     return new IDBKeyRange(k, k, false, false);
   }
 
   static lowerBound(lower: unknown, open = false): IDBKeyRange {
+    requireArgs(arguments.length, 1, 'lowerBound()');
     return new IDBKeyRange(toKey(lower), undefined, Boolean(open), true);
   }
 
   static upperBound(upper: unknown, open = false): IDBKeyRange {
+    requireArgs(arguments.length, 1, 'upperBound()');
     return new IDBKeyRange(undefined, toKey(upper), true, Boolean(open));
   }
 
   static bound(lower: unknown, upper: unknown, lowerOpen = false, upperOpen = false): IDBKeyRange {
+    requireArgs(arguments.length, 2, 'bound()');
     const lo = toKey(lower);
     const hi = toKey(upper);
     const c = compareKeys(lo, hi);
@@ -45,6 +50,7 @@ export class IDBKeyRange implements KeyBounds {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbkeyrange-includes */
   includes(key: unknown): boolean {
+    requireArgs(arguments.length, 1, 'includes()');
     return inRange(this, toKey(key));
   }
 

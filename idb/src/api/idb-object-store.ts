@@ -1,4 +1,5 @@
 /** https://w3c.github.io/IndexedDB/#object-store-interface */
+import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
 import type { Key } from '../keys/key.ts';
 import { toKeyOrInvalid } from '../keys/key.ts';
@@ -94,14 +95,17 @@ export class IDBObjectStore {
   }
 
   put(value: unknown, key?: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'put()');
     return this.#addOrPut(value, key, false);
   }
 
   add(value: unknown, key?: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'add()');
     return this.#addOrPut(value, key, true);
   }
 
   delete(query: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'delete()');
     this.#writable();
     const range = toKeyRange(query, true);
     const ref = this.#ref;
@@ -115,6 +119,7 @@ export class IDBObjectStore {
   }
 
   get(query: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'get()');
     this.#readable();
     const range = toKeyRange(query, true);
     const src = this.#src;
@@ -122,6 +127,7 @@ export class IDBObjectStore {
   }
 
   getKey(query: unknown): IDBRequest {
+    requireArgs(arguments.length, 1, 'getKey()');
     this.#readable();
     const range = toKeyRange(query, true);
     const src = this.#src;
@@ -167,6 +173,7 @@ export class IDBObjectStore {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbobjectstore-index */
   index(name: string): IDBIndex {
+    requireArgs(arguments.length, 1, 'index()');
     if (this.#schema.deleted) throw deletedError('object store');
     if (txi.isFinished(this.#tx)) throw domError('InvalidStateError', 'the transaction has finished');
     const schema = this.#schema.indexes.get(String(name));
@@ -181,6 +188,7 @@ export class IDBObjectStore {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbobjectstore-createindex */
   createIndex(name: string, keyPath: string | string[], options: IDBIndexParameters = {}): IDBIndex {
+    requireArgs(arguments.length, 2, 'createIndex()');
     name = String(name);
     if (this.#tx.mode !== 'versionchange') throw domError('InvalidStateError', 'createIndex needs a versionchange transaction');
     if (this.#schema.deleted) throw deletedError('object store');
@@ -201,6 +209,7 @@ export class IDBObjectStore {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbobjectstore-deleteindex */
   deleteIndex(name: string): void {
+    requireArgs(arguments.length, 1, 'deleteIndex()');
     name = String(name);
     if (this.#tx.mode !== 'versionchange') throw domError('InvalidStateError', 'deleteIndex needs a versionchange transaction');
     if (this.#schema.deleted) throw deletedError('object store');

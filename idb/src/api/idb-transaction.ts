@@ -3,6 +3,7 @@
  * and its request events run, auto-commit when inactive with nothing pending, commit(), abort()),
  * requests executed in order against a TxStorage, and one engine batch at commit.
  */
+import { requireArgs } from './args.ts';
 import type { BatchOp, KV } from '@flowdb/engine';
 import { domError, fromEngineError } from '../errors.ts';
 import { IDBEventTarget, dispatchEvent } from '../events.ts';
@@ -146,6 +147,7 @@ export class IDBTransaction extends IDBEventTarget {
 
   /** https://w3c.github.io/IndexedDB/#dom-idbtransaction-objectstore */
   objectStore(name: string): IDBObjectStore {
+    requireArgs(arguments.length, 1, 'objectStore()');
     if (this.#state === 'finished') throw domError('InvalidStateError', 'the transaction has finished');
     name = String(name);
     const schema = this.#host.schema.stores.get(name);

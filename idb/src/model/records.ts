@@ -11,7 +11,7 @@ import { deserializeValue, serializeValue } from '../values/clone.ts';
 import type { IndexSchema, StoreSchema } from './catalog.ts';
 import { jsonBytes, parseJson } from './catalog.ts';
 import { AFTER_KEY, CAT_KEYGEN, catalogKey, concat, dataPrefix, prefixEnd } from './keyspace.ts';
-import type { Bound, TxStorage } from './tx-storage.ts';
+import { type Bound, type TxStorage, checkEntry } from './tx-storage.ts';
 
 /** A range over keys, as IDBKeyRange holds it (undefined bound: unbounded). */
 export interface KeyBounds {
@@ -153,11 +153,13 @@ export async function storeRecord(s: TxStorage, r: StoreRef, clone: unknown, giv
       if (await uniqueTaken(s, r.dbId, index, ik)) throw domError('ConstraintError', `index "${index.name}" is unique and already has this key`);
     }
   }
-  if (old) await removeRecord(s, r, key as Key, old);
-  s.put(rk, bytes);
+  const writes: [Uint8Array, Uint8Array][] = [[rk, bytes]];
   for (const index of r.store.indexes.values()) {
-    for (const ik of indexKeysOf(index, clone)) s.put(entryKey(r.dbId, index, ik, encPk), EMPTY);
+    for (const ik of indexKeysOf(index, clone)) writes.push([entryKey(r.dbId, index, ik, encPk), EMPTY]);
   }
+  for (const [k, v] of writes) checkEntry(k, v);
+  if (old) await removeRecord(s, r, key as Key, old);
+  for (const [k, v] of writes) s.put(k, v);
   if (nextGen !== undefined) writeKeyGenerator(s, r, nextGen);
   return key as Key;
 }

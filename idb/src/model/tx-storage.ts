@@ -4,6 +4,8 @@
  * At commit the overlay becomes one atomic engine batch.
  */
 import type { BatchOp, KV, ScanOptions, Snapshot } from '@flowdb/engine';
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '@flowdb/engine';
+import { domError } from '../errors.ts';
 import { compareBytes } from '../keys/compare.ts';
 import { TS } from './keyspace.ts';
 
@@ -28,6 +30,12 @@ function below(k: Uint8Array, b: Bound | undefined): boolean {
   if (!b) return true;
   const c = compareBytes(k, b.key);
   return b.open ? c < 0 : c <= 0;
+}
+
+/** Keys and values past the engine's limits fail before anything is written. */
+export function checkEntry(key: Uint8Array, value: Uint8Array): void {
+  if (key.length > MAX_KEY_BYTES) throw domError('DataError', `the encoded key is ${key.length} bytes; the engine's limit is ${MAX_KEY_BYTES}`);
+  if (value.length > MAX_VALUE_BYTES) throw domError('QuotaExceededError', `the value is ${value.length} bytes; the engine's limit is ${MAX_VALUE_BYTES}`);
 }
 
 export class TxStorage {
@@ -75,6 +83,7 @@ export class TxStorage {
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
+    checkEntry(key, value);
     this.#set(key, value);
   }
 
