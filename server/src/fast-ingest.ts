@@ -12,7 +12,7 @@ import { IngestResponseSchema, KVService, type IngestRequest, type IngestRespons
 import { DecodeError, asMessage, decodeIngest } from './ingest-decode.ts';
 import { ingest } from './kv.ts';
 import type { Deps } from './deps.ts';
-import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, requestHeaders } from './grpc-wire.ts';
+import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, requestHeaders, respond } from './grpc-wire.ts';
 
 type Next = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>; // as in fastpath.ts
 
@@ -28,10 +28,10 @@ class Inbox implements AsyncIterable<IngestRequest> {
   #done = false;
   #error: unknown;
   #wake: (() => void) | undefined;
-  #req: http2.Http2ServerRequest;
+  #req: http2.ServerHttp2Stream;
   #max: number;
 
-  constructor(req: http2.Http2ServerRequest, readMaxBytes: number) {
+  constructor(req: http2.ServerHttp2Stream, readMaxBytes: number) {
     this.#req = req;
     this.#max = readMaxBytes;
     req.on('data', (c: Buffer) => this.#data(c));
@@ -124,42 +124,52 @@ export function ingestCall(d: Deps, interceptors: Interceptor[]): Next {
 }
 
 /** Serves one Ingest stream (the request already checked as plain gRPC). */
-export async function serveIngest(call: Next, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, readMaxBytes: number): Promise<void> {
+export async function serveIngest(call: Next, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, readMaxBytes: number): Promise<void> {
   const ac = new AbortController();
-  res.stream.once('close', () => ac.abort(new ConnectError('the stream was closed', Code.Canceled)));
-  const inbox = new Inbox(req, readMaxBytes);
+  stream.once('close', () => ac.abort(new ConnectError('the stream was closed', Code.Canceled)));
+  const inbox = new Inbox(stream, readMaxBytes);
   let headerSent = false;
   try {
     const out = (await call({
-      stream: true, service: KVService, method: METHOD, requestMethod: 'POST', url: req.url, signal: ac.signal,
-      header: requestHeaders(req.headers), contextValues: createContextValues(), message: inbox,
+      stream: true, service: KVService, method: METHOD, requestMethod: 'POST', url: headers[':path'] as string, signal: ac.signal,
+      header: requestHeaders(headers), contextValues: createContextValues(), message: inbox,
     })) as StreamResponse<typeof METHOD.input, typeof METHOD.output>;
-    res.writeHead(200, merge(RESPONSE_HEADER, out.header));
+    if (stream.destroyed) return;
+    stream.respond({ ':status': 200, ...merge(RESPONSE_HEADER, out.header) }, { waitForTrailers: true });
     headerSent = true;
     for await (const m of out.message) {
-      if (res.stream.destroyed) break;
-      if (!res.write(frame(toBinary(IngestResponseSchema, m as IngestResponse)))) await drained(res);
+      if (stream.destroyed) break;
+      if (!stream.write(frame(toBinary(IngestResponseSchema, m as IngestResponse)))) await drained(stream);
     }
-    if (res.stream.destroyed) return;
-    res.addTrailers(merge(OK_TRAILER, out.trailer));
-    res.end();
+    end(stream, merge(OK_TRAILER, out.trailer));
   } catch (e) {
-    if (res.stream.destroyed) return;
-    if (!headerSent) res.writeHead(200, RESPONSE_HEADER);
-    res.addTrailers(errorTrailer(e));
-    res.end();
+    if (headerSent) end(stream, errorTrailer(e));
+    else respond(stream, RESPONSE_HEADER, undefined, errorTrailer(e));
   }
 }
 
+/** Ends a stream whose headers were sent, with trailers. */
+function end(stream: http2.ServerHttp2Stream, trailer: { [k: string]: string }): void {
+  if (stream.destroyed || stream.closed) return;
+  stream.once('wantTrailers', () => {
+    try {
+      stream.sendTrailers(trailer);
+    } catch {
+      stream.close();
+    }
+  });
+  stream.end();
+}
+
 /** Resolves on 'drain' or when the stream closes. */
-function drained(res: http2.Http2ServerResponse): Promise<void> {
+function drained(stream: http2.ServerHttp2Stream): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      res.off('drain', done);
-      res.stream.off('close', done);
+      stream.off('drain', done);
+      stream.off('close', done);
       resolve();
     };
-    res.once('drain', done);
-    res.stream.once('close', done);
+    stream.once('drain', done);
+    stream.once('close', done);
   });
 }

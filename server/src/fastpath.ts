@@ -16,7 +16,7 @@ import { parseTimeout } from '@connectrpc/connect/protocol-grpc';
 import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
 import type { KVUnary } from './kv.ts';
 import { serveIngest } from './fast-ingest.ts';
-import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, plainGrpc, requestHeaders } from './grpc-wire.ts';
+import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, plainGrpc, requestHeaders, respond } from './grpc-wire.ts';
 
 const INGEST_PATH = `/${KVService.typeName}/${KVService.method.ingest.name}`;
 
@@ -71,30 +71,50 @@ export class GrpcFastPath {
     add(route(m.batch, kv.batch, i));
   }
 
-  /** Serves the request and returns true, or returns false to leave it to Connect. */
-  handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
-    const r = this.#routes.get(req.url);
-    if (req.method !== 'POST' || !(r !== undefined || (req.url === INGEST_PATH && this.#ingest !== undefined)) || !plainGrpc(req)) return false;
+  /**
+   * Takes over the server's 'stream' events: fast-path streams are served on
+   * the raw HTTP/2 stream (no compat request/response objects), every other
+   * stream goes to Node's compat layer (and so to Connect) unchanged. When the
+   * server does not have exactly the one compat listener, nothing changes.
+   */
+  attach(server: http2.Http2Server | http2.Http2SecureServer): boolean {
+    const compat = server.listeners('stream');
+    if (compat.length !== 1) return false;
+    const onCompat = compat[0] as (...a: unknown[]) => void;
+    server.removeListener('stream', onCompat);
+    server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, raw: string[]) => {
+      if (!this.serve(stream, headers)) onCompat(stream, headers, flags, raw);
+    });
+    return true;
+  }
+
+  /** Serves the stream and returns true, or returns false to leave it to Connect. */
+  serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+    if (headers[':method'] !== 'POST') return false;
+    const path = headers[':path'] as string;
+    const r = this.#routes.get(path);
+    if (!(r !== undefined || (path === INGEST_PATH && this.#ingest !== undefined)) || !plainGrpc(headers)) return false;
+    stream.on('error', () => undefined); // resets end the call; nothing to report
     if (r === undefined) {
-      void serveIngest(this.#ingest as Next, req, res, this.#opts.readMaxBytes);
+      void serveIngest(this.#ingest as Next, stream, headers, this.#opts.readMaxBytes);
       return true;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    stream.on('data', (c: Buffer) => {
       size += c.length;
       if (size <= this.#opts.readMaxBytes + 5) chunks.push(c);
     });
-    req.once('end', () => void this.#run(r, req, res, chunks, size));
+    stream.once('end', () => void this.#run(r, stream, headers, chunks, size));
     return true;
   }
 
-  async #run(r: Route, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, chunks: Buffer[], size: number): Promise<void> {
+  async #run(r: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, chunks: Buffer[], size: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const message = this.#parse(r.method, chunks, size);
       let signal = NO_SIGNAL;
-      const t = req.headers['grpc-timeout'];
+      const t = headers['grpc-timeout'];
       if (typeof t === 'string') {
         const p = parseTimeout(t, this.#opts.maxTimeoutMs > 0 ? this.#opts.maxTimeoutMs : Number.MAX_SAFE_INTEGER);
         if (p.error !== undefined) throw p.error;
@@ -103,22 +123,16 @@ export class GrpcFastPath {
         signal = ac.signal;
       }
       const out = (await r.call({
-        stream: false, service: r.method.parent, method: r.method, requestMethod: 'POST', url: req.url, signal,
-        header: requestHeaders(req.headers), contextValues: createContextValues(), message,
+        stream: false, service: r.method.parent, method: r.method, requestMethod: 'POST', url: headers[':path'] as string, signal,
+        header: requestHeaders(headers), contextValues: createContextValues(), message,
       })) as UnaryResponse;
       const body = toBinary(r.method.output, out.message);
       if (body.length > this.#opts.writeMaxBytes) {
         throw new ConnectError(`message size ${body.length} is larger than configured writeMaxBytes ${this.#opts.writeMaxBytes}`, Code.ResourceExhausted);
       }
-      if (res.stream.destroyed) return;
-      res.writeHead(200, merge(RESPONSE_HEADER, out.header));
-      res.addTrailers(merge(OK_TRAILER, out.trailer));
-      res.end(frame(body));
+      respond(stream, merge(RESPONSE_HEADER, out.header), frame(body), merge(OK_TRAILER, out.trailer));
     } catch (e) {
-      if (res.stream.destroyed) return;
-      res.writeHead(200, RESPONSE_HEADER);
-      res.addTrailers(errorTrailer(e));
-      res.end();
+      respond(stream, RESPONSE_HEADER, undefined, errorTrailer(e));
     } finally {
       clearTimeout(timer);
     }

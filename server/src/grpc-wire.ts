@@ -7,8 +7,7 @@ export const RESPONSE_HEADER: { [k: string]: string } = { 'content-type': 'appli
 export const OK_TRAILER: { [k: string]: string } = { 'grpc-status': '0' };
 
 /** True for a request the fast paths may serve: gRPC with protobuf, uncompressed. */
-export function plainGrpc(req: http2.Http2ServerRequest): boolean {
-  const h = req.headers;
+export function plainGrpc(h: http2.IncomingHttpHeaders): boolean {
   const ct = h['content-type'];
   if (ct !== 'application/grpc' && ct !== 'application/grpc+proto') return false;
   const enc = h['grpc-encoding'];
@@ -49,4 +48,22 @@ export function frame(body: Uint8Array): Buffer {
 /** Trailers carrying err as a gRPC status with ErrorInfo details. */
 export function errorTrailer(err: unknown): { [k: string]: string } {
   return merge({}, setTrailerStatus(new Headers(), toConnectError(err)));
+}
+
+/** Sends headers, an optional body and trailers on a raw stream (nothing if it is gone). */
+export function respond(stream: http2.ServerHttp2Stream, header: { [k: string]: string }, body: Buffer | undefined, trailer: { [k: string]: string }): void {
+  if (stream.destroyed || stream.closed) return;
+  try {
+    stream.respond({ ':status': 200, ...header }, { waitForTrailers: true });
+    stream.once('wantTrailers', () => {
+      try {
+        stream.sendTrailers(trailer);
+      } catch {
+        stream.close();
+      }
+    });
+    stream.end(body);
+  } catch {
+    // the client reset the stream meanwhile
+  }
 }

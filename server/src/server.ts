@@ -100,7 +100,8 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     ...(config.maxTimeoutMs > 0 ? { maxTimeoutMs: config.maxTimeoutMs } : {}),
     interceptors: ics,
   });
-  // Plain unary gRPC calls to KVService skip Connect's streaming pipeline (same interceptors and handlers).
+  // Plain gRPC calls to KVService skip Connect's streaming pipeline and Node's
+  // compat layer (same interceptors and handlers); attached to the servers below.
   const fast = new GrpcFastPath(kvUnary(deps), {
     interceptors: ics, readMaxBytes: config.maxRecvBytes, writeMaxBytes: config.maxSendBytes, maxTimeoutMs: config.maxTimeoutMs,
   }, ingestCall(deps, ics));
@@ -142,7 +143,6 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       r.end(body);
       return;
     }
-    if (req.httpVersionMajor === 2 && fast.handle(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse)) return;
     adapter(req as http.IncomingMessage, res as http.ServerResponse);
   };
 
@@ -194,11 +194,13 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
   const h1Sockets = new Set<net.Socket>();
   const h2 = http2.createServer(h2opts, handler);
   h2.on('session', onSession);
+  if (!fast.attach(h2)) log.warn('gRPC fast path not attached: every call goes through Connect');
   const tls =
     config.tlsCert !== undefined && config.tlsKey !== undefined
       ? http2.createSecureServer({ ...h2opts, allowHTTP1: true, cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }, handler)
       : undefined;
   tls?.on('session', onSession);
+  if (tls !== undefined) fast.attach(tls);
 
   /** Hands a connection to the HTTP/2 or HTTP/1.1 server by sniffing the client preface. */
   const sniff = (socket: net.Socket) => {
