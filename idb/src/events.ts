@@ -92,6 +92,10 @@ export class IDBEventTarget extends EventTarget {
     return threw;
   }
 
+  static listens(t: IDBEventTarget, type: string): boolean {
+    return (t.#listeners.get(type)?.length ?? 0) > 0;
+  }
+
   static parentOf(t: IDBEventTarget): IDBEventTarget | null {
     return t.eventParent();
   }
@@ -113,6 +117,8 @@ export function dispatchEvent(event: Event, path?: IDBEventTarget[]): DispatchRe
   const target = path?.[0];
   if (!target) throw new TypeError('dispatch needs a target');
   const full = path.length > 1 ? path : chain(target);
+  // Nobody listens: nothing can observe the dispatch (the common case for success events).
+  if (!full.some((t) => IDBEventTarget.listens(t, event.type))) return { threw: false, defaultPrevented: false };
   const flags: Flags = { stop: false, immediate: false };
   let current: IDBEventTarget | null = null;
   let phase = 0;

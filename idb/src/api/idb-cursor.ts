@@ -10,6 +10,7 @@ import { type ReadSource, hitOf, prefixOf, sourceBounds, valueOf } from '../mode
 import { type KeyBounds, deleteRecords, storeRecord } from '../model/records.ts';
 import { compareBytes } from '../keys/compare.ts';
 import type { Bound, TxStorage } from '../model/tx-storage.ts';
+import { Prefetch } from '../model/prefetch.ts';
 import { cloneValue } from '../values/clone.ts';
 import type { IDBIndex } from './idb-index.ts';
 import type { IDBObjectStore } from './idb-object-store.ts';
@@ -48,6 +49,7 @@ export class IDBCursor {
   #init: CursorInit;
   #request: IDBRequest | undefined;
   #gotValue = false;
+  #prefetch = new Prefetch();
   #pos: Uint8Array | undefined;
   #key: Key | undefined;
   #primaryKey: Key | undefined;
@@ -105,7 +107,7 @@ export class IDBCursor {
         } else if (forward) l = maxLower(l, { key: k, open: false });
         else h = minUpper(h, src.index ? { key: concat(k, FF), open: true } : { key: k, open: false });
       }
-      let e = await s.first(l, h, !forward, keysOnly);
+      let e = await this.#prefetch.first(s, l, h, !forward, keysOnly);
       if (e && !forward && this.#unique() && src.index) {
         // prevunique yields the first (lowest primary key) entry of each index key.
         const ik = hitOf(src, e.key).key;

@@ -11,6 +11,9 @@ import { type Key, bufferBytes, keyType } from './key.ts';
 
 export const TAG = { number: 0x10, date: 0x20, string: 0x30, binary: 0x40, array: 0x50, end: 0x00 } as const;
 
+const SCRATCH_BYTES = new Uint8Array(8);
+const SCRATCH = new DataView(SCRATCH_BYTES.buffer);
+
 class Writer {
   buf = new Uint8Array(32);
   len = 0;
@@ -26,8 +29,8 @@ class Writer {
   }
   f64(x: number): void {
     this.ensure(8);
-    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 8);
-    dv.setFloat64(0, x === 0 ? 0 : x); // -0 encodes as 0: they are equal keys
+    SCRATCH.setFloat64(0, x === 0 ? 0 : x); // -0 encodes as 0: they are equal keys
+    this.buf.set(SCRATCH_BYTES, this.len);
     if ((this.buf[this.len] as number) & 0x80) {
       for (let i = 0; i < 8; i++) this.buf[this.len + i] = ~(this.buf[this.len + i] as number) & 0xff;
     } else {

@@ -24,7 +24,10 @@ export const CAT_KEYGEN = 0x04;
 export const AFTER_KEY = 0xff;
 
 function u32(out: Uint8Array, at: number, n: number): void {
-  new DataView(out.buffer, out.byteOffset).setUint32(at, n);
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

@@ -47,6 +47,7 @@ export class TxStorage {
   #vals = new Map<string, Uint8Array | null>();
   /** Ranges [start, end) deleted by this transaction (before the overlay's later writes). */
   #cleared: [Uint8Array, Uint8Array][] = [];
+  #version = 0;
 
   constructor(kv: KV) {
     this.#kv = kv;
@@ -55,6 +56,11 @@ export class TxStorage {
 
   release(): void {
     this.#snapshot.release();
+  }
+
+  /** Changes with every write: cached reads are valid while it stays the same. */
+  get version(): number {
+    return this.#version;
   }
 
   get empty(): boolean {
@@ -77,6 +83,7 @@ export class TxStorage {
   }
 
   #set(key: Uint8Array, value: Uint8Array | null): void {
+    this.#version++;
     const h = hex(key);
     if (!this.#vals.has(h)) this.#keys.splice(this.#find(key), 0, key.slice());
     this.#vals.set(h, value);
@@ -92,6 +99,7 @@ export class TxStorage {
   }
 
   delRange(start: Uint8Array, end: Uint8Array): void {
+    this.#version++;
     const i = this.#find(start);
     const j = this.#find(end);
     for (const k of this.#keys.slice(i, j)) this.#vals.delete(hex(k));
