@@ -121,6 +121,7 @@ test('values are structured clones taken at put(); uncloneable values throw Data
   v.nested.arr[0] = 99; // changes after put() are not stored
   assert.throws(() => s.put({ f: () => 1 }, 2), isDomError('DataCloneError'));
   assert.throws(() => s.put(Symbol('x'), 3), isDomError('DataCloneError'));
+  assert.throws(() => s.put({ shared: new SharedArrayBuffer(4) }, 4), isDomError('DataCloneError'), 'not storable');
   await done(tx);
   const got = await result<typeof v>(ro(db).get(1));
   assert.ok(got.when instanceof Date && got.when.getTime() === 1);

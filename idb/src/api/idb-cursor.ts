@@ -11,7 +11,7 @@ import { type KeyBounds, deleteRecords, storeRecord } from '../model/records.ts'
 import { compareBytes } from '../keys/compare.ts';
 import type { Bound, TxStorage } from '../model/tx-storage.ts';
 import { Prefetch } from '../model/prefetch.ts';
-import { cloneValue } from '../values/clone.ts';
+import { cloneForStorage } from '../values/clone.ts';
 import type { IDBIndex } from './idb-index.ts';
 import type { IDBObjectStore } from './idb-object-store.ts';
 import type { IDBRequest } from './idb-request.ts';
@@ -190,14 +190,15 @@ export class IDBCursor {
     requireArgs(arguments.length, 1, 'update()');
     this.#checkWritable();
     const tx = this.#init.tx;
-    const clone = txi.whileInactive(tx, () => cloneValue(value));
+    const stored = txi.whileInactive(tx, () => cloneForStorage(value));
+    const clone = stored.clone;
     const ref = this.#init.src.ref;
     const pk = this.#primaryKey as Key;
     if (ref.store.keyPath !== null) {
       const k = extractKey(clone, ref.store.keyPath);
       if (k === NO_VALUE || k === NOT_A_KEY || compareKeys(k, pk) !== 0) throw domError('DataError', "the value's key does not match the cursor's primary key");
     }
-    return txi.addRequest(tx, this, (s) => storeRecord(s, ref, clone, pk, false));
+    return txi.addRequest(tx, this, (s) => storeRecord(s, ref, stored, pk, false));
   }
 
   /** https://w3c.github.io/IndexedDB/#dom-idbcursor-delete */

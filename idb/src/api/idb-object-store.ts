@@ -7,7 +7,7 @@ import { type KeyPath, NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, toKeyPath 
 import type { IndexSchema, StoreSchema } from '../model/catalog.ts';
 import { type ReadSource, countIn, readAll, readFirst } from '../model/reads.ts';
 import { type StoreRef, backfillIndex, clearStore, deleteRecords, dropIndex, storeRecord } from '../model/records.ts';
-import { cloneValue } from '../values/clone.ts';
+import { cloneForStorage } from '../values/clone.ts';
 import { openCursor } from './idb-cursor.ts';
 import { IDBIndex } from './idb-index.ts';
 import { toKeyRange } from './idb-key-range.ts';
@@ -81,7 +81,8 @@ export class IDBObjectStore {
       k = toKeyOrInvalid(key);
       if (k === undefined) throw domError('DataError', 'the key is not a valid key');
     }
-    const clone = txi.whileInactive(this.#tx, () => cloneValue(value));
+    const stored = txi.whileInactive(this.#tx, () => cloneForStorage(value));
+    const clone = stored.clone;
     if (s.keyPath !== null) {
       const kpk = extractKey(clone, s.keyPath);
       if (kpk === NOT_A_KEY) throw domError('DataError', 'the key path yields an invalid key');
@@ -91,7 +92,7 @@ export class IDBObjectStore {
       } else k = kpk;
     }
     const ref = this.#ref;
-    return txi.addRequest(this.#tx, this, (st) => storeRecord(st, ref, clone, k, noOverwrite));
+    return txi.addRequest(this.#tx, this, (st) => storeRecord(st, ref, stored, k, noOverwrite));
   }
 
   put(value: unknown, key?: unknown): IDBRequest {

@@ -7,7 +7,7 @@ import { compareKeys } from '../keys/compare.ts';
 import { decodeKeyAt, encodeKey } from '../keys/encode.ts';
 import type { Key } from '../keys/key.ts';
 import { NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, extractMultiEntryKeys, injectKey } from '../keys/key-path.ts';
-import { deserializeValue, serializeValue } from '../values/clone.ts';
+import { type StoredValue, deserializeValue, serializeValue } from '../values/clone.ts';
 import type { IndexSchema, StoreSchema } from './catalog.ts';
 import { jsonBytes, parseJson } from './catalog.ts';
 import { AFTER_KEY, CAT_KEYGEN, catalogKey, concat, dataPrefix, prefixEnd } from './keyspace.ts';
@@ -121,7 +121,9 @@ function writeKeyGenerator(s: TxStorage, r: StoreRef, n: number): void {
 }
 
 /** #store-a-record-into-an-object-store; returns the key. */
-export async function storeRecord(s: TxStorage, r: StoreRef, clone: unknown, given: Key | undefined, noOverwrite: boolean): Promise<Key> {
+export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue, given: Key | undefined, noOverwrite: boolean): Promise<Key> {
+  const clone = value.clone;
+  let bytes = value.bytes;
   let key = given;
   let nextGen: number | undefined;
   if (r.store.autoIncrement) {
@@ -133,6 +135,7 @@ export async function storeRecord(s: TxStorage, r: StoreRef, clone: unknown, giv
       if (typeof r.store.keyPath === 'string') {
         if (!canInjectKey(clone, r.store.keyPath)) throw domError('DataError', 'cannot inject the key into the value');
         injectKey(clone, key, r.store.keyPath);
+        bytes = serializeValue(clone);
       }
     } else if (typeof key === 'number' && key >= current) {
       nextGen = Math.min(Math.floor(key) + 1, MAX_GENERATED + 1);
@@ -141,7 +144,6 @@ export async function storeRecord(s: TxStorage, r: StoreRef, clone: unknown, giv
   const rk = recordKey(r, key as Key);
   const old = await s.get(rk);
   if (old && noOverwrite) throw domError('ConstraintError', 'a record with this key already exists');
-  const bytes = serializeValue(clone);
   // Check unique indexes before changing anything: a failed store leaves no trace.
   const encPk = encodeKey(key as Key);
   const oldValue = old && r.store.indexes.size > 0 ? deserializeValue(old) : undefined;

@@ -16,6 +16,18 @@ export function cloneValue(value: unknown): unknown {
   }
 }
 
+/** A value as stored: its clone (for key paths) and the clone's bytes. */
+export interface StoredValue {
+  clone: unknown;
+  bytes: Uint8Array;
+}
+
+/** Clones and serializes at once, so unstorable values (SharedArrayBuffer, …) throw DataCloneError now. */
+export function cloneForStorage(value: unknown): StoredValue {
+  const clone = cloneValue(value);
+  return { clone, bytes: serializeValue(clone) };
+}
+
 export function serializeValue(value: unknown): Uint8Array {
   try {
     return serialize(value);
