@@ -259,3 +259,25 @@ test('missing required arguments are TypeErrors (WebIDL)', async () => {
   db.close();
   await h.close();
 });
+
+test('close() in upgradeneeded: the upgrade still completes, then the open request fails with AbortError', async () => {
+  const h = await harness();
+  const req = h.factory.open('db', 1);
+  let sawComplete = false;
+  let db: IDBDatabase | undefined;
+  req.onupgradeneeded = () => {
+    db = req.result as IDBDatabase;
+    db.createObjectStore('os');
+    db.close();
+    (req.transaction as NonNullable<typeof req.transaction>).oncomplete = () => { sawComplete = true; };
+  };
+  await assert.rejects(result(req), isDomError('AbortError'));
+  assert.equal(sawComplete, true);
+  assert.equal(req.result, undefined);
+  assert.equal(db?.version, 1);
+  assert.throws(() => db?.transaction('os'), isDomError('InvalidStateError'));
+  const again = await open(h.factory, 'db');
+  assert.deepEqual([...again.objectStoreNames], ['os']);
+  again.close();
+  await h.close();
+});
