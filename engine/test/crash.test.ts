@@ -8,7 +8,8 @@
  * prefix. Recovery must be idempotent (reopen, and a second power loss right after recovery) and
  * leave no orphan files. Tiny levels make compactions run (and get crashed) as well.
  *
- * Default: FLOWDB_CRASH_SEEDS (1000) seeds from FLOWDB_CRASH_SEED0 (1). A failing seed is printed;
+ * Default: FLOWDB_CRASH_SEEDS (1000; 10,000 with FLOWDB_RELIABILITY_LONG=1) seeds from FLOWDB_CRASH_SEED0 (1).
+ * A failing seed is printed;
  * replay one with FLOWDB_CRASH_SEED=<seed>.
  */
 import assert from 'node:assert/strict';
@@ -24,7 +25,7 @@ import { rng } from './rng.ts';
 const SEED0 = Number(process.env.FLOWDB_CRASH_SEED0 ?? 1);
 const SEEDS = process.env.FLOWDB_CRASH_SEED
   ? [Number(process.env.FLOWDB_CRASH_SEED)]
-  : Array.from({ length: Number(process.env.FLOWDB_CRASH_SEEDS ?? 1000) }, (_, i) => SEED0 + i);
+  : Array.from({ length: Number(process.env.FLOWDB_CRASH_SEEDS ?? (process.env.FLOWDB_RELIABILITY_LONG === '1' ? 10_000 : 1000)) }, (_, i) => SEED0 + i);
 const DIR = '/db';
 /** FLOWDB_CRASH_DEBUG=1: print the fs ops around the crash point and the crash image. */
 const DEBUG = process.env.FLOWDB_CRASH_DEBUG === '1';
