@@ -214,3 +214,33 @@ test('power loss under sync always: completed transactions survive, none is part
   const seeds = one ? [Number(one)] : Array.from({ length: Number(process.env.FLOWDB_IDB_CRASH_SEEDS ?? 20) }, (_, i) => i + 1);
   for (const seed of seeds) await crashSeed(seed);
 });
+
+test('a failed engine write aborts the transaction: ENOSPC as QuotaExceededError, others as UnknownError', async () => {
+  const h = await harness();
+  let failWith: string | undefined;
+  const kv = new Proxy(h.engine, {
+    get(target, prop) {
+      if (prop === 'write' && failWith) {
+        const code = failWith;
+        return async () => { throw Object.assign(new Error(`injected ${code}`), { code }); };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as KV;
+  const f = createIDBFactory({ kv, walSyncedOnWrite: true });
+  const db = await open(f, 'db', 1, (d) => { d.createObjectStore('s'); });
+  for (const [code, name] of [['NO_SPACE', 'QuotaExceededError'], ['IO_ERROR', 'UnknownError']] as const) {
+    failWith = code;
+    const tx = db.transaction('s', 'readwrite');
+    tx.objectStore('s').put('x', 1);
+    let completed = false;
+    tx.oncomplete = () => { completed = true; };
+    await assert.rejects(done(tx), (e: unknown) => e instanceof DOMException && e.name === name && (e.cause as { code?: string }).code === code);
+    assert.equal(completed, false);
+  }
+  failWith = undefined;
+  assert.equal(await result(db.transaction('s').objectStore('s').count()), 0);
+  db.close();
+  await h.close();
+});
