@@ -26,6 +26,8 @@ const name = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.by
 
 export class KeyLocks {
   #slots = new Map<string, Slot>();
+  /** Exclusive holders plus exclusive waiters, over all keys. */
+  #exclusive = 0;
 
   /** Keys currently locked or waited for (tests, metrics). */
   get size(): number {
@@ -51,6 +53,14 @@ export class KeyLocks {
       const got = this.#take(n, r.exclusive);
       const release = () => this.#release(n, r.exclusive);
       return got === undefined ? release : got.then(() => release);
+    }
+    if (this.#exclusive === 0 && reqs.every((r) => !r.exclusive)) {
+      // Only shared locks anywhere: all are granted now, so order is moot (no sort, no dedupe).
+      const names = reqs.map((r) => name(r.key));
+      for (const n of names) this.#take(n, false);
+      return () => {
+        for (const n of names) this.#release(n, false);
+      };
     }
     const modes = new Map<string, boolean>();
     for (const r of reqs) {
@@ -80,6 +90,7 @@ export class KeyLocks {
 
   /** Takes the lock now (undefined) or queues and resolves when granted. */
   #take(n: string, exclusive: boolean): Promise<void> | undefined {
+    if (exclusive) this.#exclusive++;
     const s = this.#slots.get(n);
     if (s === undefined) {
       this.#slots.set(n, { shared: exclusive ? 0 : 1, exclusive, waiters: [] });
@@ -96,8 +107,10 @@ export class KeyLocks {
   #release(n: string, exclusive: boolean): void {
     const s = this.#slots.get(n);
     if (s === undefined) return;
-    if (exclusive) s.exclusive = false;
-    else s.shared--;
+    if (exclusive) {
+      s.exclusive = false;
+      this.#exclusive--;
+    } else s.shared--;
     // Grant waiters in FIFO order while compatible.
     while (s.waiters.length > 0 && !s.exclusive) {
       const w = s.waiters[0] as Waiter;

@@ -83,3 +83,23 @@ test('a throwing section releases its locks', async () => {
   }));
   assert.equal(l.size, 0);
 });
+
+test('a shared multi-key batch (duplicates included) blocks a later exclusive until released', async () => {
+  const l = new KeyLocks();
+  const batch = l.acquire([{ key: k('p'), exclusive: false }, { key: k('q'), exclusive: false }, { key: k('p'), exclusive: false }]);
+  assert.equal(typeof batch, 'function');
+  let got = false;
+  const ex = l.with([k('q')], async () => {
+    got = true;
+  });
+  await tick();
+  assert.equal(got, false);
+  // With an exclusive waiting, a new shared batch on its key queues behind it.
+  const later = l.acquire([{ key: k('q'), exclusive: false }, { key: k('r'), exclusive: false }]);
+  assert.ok(later instanceof Promise);
+  (batch as () => void)();
+  await ex;
+  assert.equal(got, true);
+  (await later)();
+  assert.equal(l.size, 0);
+});
