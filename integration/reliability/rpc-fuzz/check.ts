@@ -134,7 +134,7 @@ export function judge(p: Plan, r: Reply): Verdict {
       code = connectError(JSON.parse(inflate(r.body, r.headers['content-encoding']).toString('utf8')), problems);
     } else if (r.status === 505 && p.http === '1.1' && p.method.methodKind === 'bidi_streaming') {
       // Bidi streams need HTTP/2: connect-node answers 505 over HTTP/1.1.
-    } else if (![404, 405, 415].includes(r.status) || r.body.length > 0) {
+    } else if (![404, 405, 414, 415, 431].includes(r.status) || r.body.length > 0) {
       problems.push(`unexpected reply: HTTP ${r.status} content-type "${type}" (${r.body.length} bytes)`);
     }
   } catch (e) {

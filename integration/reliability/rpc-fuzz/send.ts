@@ -98,9 +98,22 @@ export function sendH2(pool: H2Pool, p: Plan, timeoutMs: number): Promise<Reply>
   });
 }
 
-export function sendH1(agent: http.Agent, url: URL, p: Plan, timeoutMs: number): Promise<Reply> {
+/**
+ * HTTP/1.1 exchange. A reset on a reused keep-alive socket before any response
+ * is the client/server idle-timeout race (the server closed the idle socket as
+ * we wrote): retried once on a fresh socket, as Node's docs advise.
+ */
+export async function sendH1(agent: http.Agent, url: URL, p: Plan, timeoutMs: number): Promise<Reply> {
+  const first = await sendH1Once(agent, url, p, timeoutMs);
+  if (first.reusedSocket === true && first.status === 0 && p.abortAfter === undefined && first.broken?.includes('ECONNRESET')) {
+    return sendH1Once(agent, url, p, timeoutMs);
+  }
+  return first;
+}
+
+function sendH1Once(agent: http.Agent, url: URL, p: Plan, timeoutMs: number): Promise<Reply & { reusedSocket?: boolean }> {
   return new Promise((resolve) => {
-    const reply: Reply = { status: 0, headers: {}, trailers: {}, body: Buffer.alloc(0) };
+    const reply: Reply & { reusedSocket?: boolean } = { status: 0, headers: {}, trailers: {}, body: Buffer.alloc(0) };
     const chunks: Buffer[] = [];
     let done = false;
     const finish = (broken?: string) => {
@@ -108,6 +121,7 @@ export function sendH1(agent: http.Agent, url: URL, p: Plan, timeoutMs: number):
       done = true;
       clearTimeout(timer);
       reply.body = Buffer.concat(chunks);
+      reply.reusedSocket = req.reusedSocket;
       if (broken !== undefined) reply.broken = broken;
       resolve(reply);
     };
