@@ -12,7 +12,7 @@ import type { ResolvedOptions } from './options.ts';
 import { BlockCache } from './sstable/block-cache.ts';
 import { Table } from './sstable/reader.ts';
 import { VersionSet, missingTable } from './version-set.ts';
-import { type FileLock, joinPath } from './vfs/fs.ts';
+import { type FS, type FileLock, dirName, joinPath } from './vfs/fs.ts';
 import { WalWriter, readWal } from './wal/wal.ts';
 
 export interface Recovered {
@@ -34,7 +34,7 @@ export async function recover(dir: string, opts: ResolvedOptions): Promise<Recov
   }
   if (st === undefined) {
     if (!opts.createIfMissing) throw new FlowError(ErrorCode.NOT_OPEN, `${dir} does not exist and createIfMissing is false`);
-    await fs.mkdirp(dir, 0o700).catch((e: unknown) => { throw ioError(`mkdir ${dir}`, e); });
+    await mkdirDurable(fs, dir).catch((e: unknown) => { throw ioError(`mkdir ${dir}`, e); });
   } else if (!st.isDirectory) {
     throw new FlowError(ErrorCode.INVALID_ARGUMENT, `${dir} is not a directory`);
   }
@@ -115,4 +115,15 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
     if (orphan) await fs.remove(joinPath(dir, name)).catch(() => undefined);
   }
   return { cache, versions, lock, wal, memtable: mt, lastSeq };
+}
+
+/** mkdir -p, then syncs the parent of each directory it made: a new name is durable only then. */
+async function mkdirDurable(fs: FS, dir: string): Promise<void> {
+  const made: string[] = [];
+  for (let d = dir; (await fs.stat(d)) === undefined; d = dirName(d)) {
+    made.push(d);
+    if (dirName(d) === d) break;
+  }
+  await fs.mkdirp(dir, 0o700);
+  for (const d of made) await fs.syncDir(dirName(d));
 }

@@ -218,3 +218,22 @@ test(`power loss at a random fs operation, ${SEEDS.length} seeds`, async () => {
     assert.ok(survivors > 0, 'some unacknowledged batches must survive (keepUnsyncedFraction)');
   }
 });
+
+test('a new database directory survives a power loss (its parent directory is synced)', async () => {
+  for (const dir of ['/db', '/data/db']) {
+    const mem = new MemFS({ volatileDirs: true });
+    if (dir === '/data/db') {
+      await mem.mkdirp('/data');
+      await mem.syncDir('/');
+    }
+    const db = await openEngine(dir, { sync: { mode: 'always' }, clock: new ManualClock(), fs: mem });
+    await db.write([{ type: 'put', key: Buffer.from('k'), ts: 1, value: Buffer.from('v') }]);
+    const image = mem.crashClone();
+    await db.close();
+    const db2 = await openEngine(dir, { sync: { mode: 'always' }, clock: new ManualClock(), fs: image, createIfMissing: false }).catch((e: unknown) => {
+      assert.fail(`${dir}: the acknowledged write's database is gone after a power loss: ${(e as Error).message}\n${image.dump()}`);
+    });
+    assert.equal(Buffer.from((await db2.get(Buffer.from('k')))?.value ?? []).toString(), 'v');
+    await db2.close();
+  }
+});

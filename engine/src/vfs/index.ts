@@ -2,7 +2,7 @@
 export type { FS, FileLock, FileStat, ReadableFile, WritableFile } from './fs.ts';
 export { dirName, joinPath } from './fs.ts';
 export { NodeFS } from './node-fs.ts';
-export { MemFS, type CrashOptions } from './mem-fs.ts';
+export { MemFS, type CrashOptions, type MemFSOptions } from './mem-fs.ts';
 export {
   ALL_OPS,
   anyOf,

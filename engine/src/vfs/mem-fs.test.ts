@@ -82,6 +82,22 @@ test('mkdirp directories are durable', async () => {
   assert.equal((await fs.crashClone().stat('/a/b/c'))?.isDirectory, true);
 });
 
+test('volatileDirs: a new directory and what it holds vanish until its parent is synced', async () => {
+  const fs = new MemFS({ volatileDirs: true });
+  await fs.mkdirp('/a/b');
+  const w = await fs.create('/a/b/f');
+  await w.append(enc('x'));
+  await w.sync();
+  await fs.syncDir('/a/b');
+  await fs.syncDir('/a');
+  assert.equal(await fs.crashClone().stat('/a'), undefined, fs.dump()); // '/' not synced
+  await fs.syncDir('/');
+  const c = fs.crashClone();
+  assert.equal(dec(await c.readFile('/a/b/f')), 'x', c.dump());
+  await c.mkdirp('/a/c'); // the clone keeps the setting
+  assert.equal(await c.crashClone().stat('/a/c'), undefined);
+});
+
 test('keepUnsyncedFraction keeps a random prefix of the unsynced tail', async () => {
   const fs = await withFiles({ log: 'S' });
   const w = await fs.openAppend('/db/log');

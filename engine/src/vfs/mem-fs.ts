@@ -4,7 +4,9 @@
  * - per file, `synced` bytes survive a crash; later appends are volatile; truncate() and
  *   create() over an existing file are durable at once;
  * - per directory, `durable` entries survive; create/rename/remove change only `live`
- *   until syncDir(dir). Directories made by mkdirp are durable at once.
+ *   until syncDir(dir). Directories made by mkdirp are durable at once, unless the MemFS is
+ *   made with { volatileDirs: true }: then a new directory's name is durable only after
+ *   syncDir of its parent (as on a real disk), and a crash drops it with all it holds.
  * Paths: '/'-separated; empty and '.' segments are ignored, relative paths start at root.
  */
 import type { FS, FileLock, FileStat, ReadableFile, WritableFile } from './fs.ts';
@@ -66,9 +68,19 @@ function split(path: string): string[] {
   return path.split('/').filter((s) => s !== '' && s !== '.');
 }
 
+export interface MemFSOptions {
+  /** New directories need a syncDir of their parent to survive a crash (default false). */
+  volatileDirs?: boolean;
+}
+
 export class MemFS implements FS {
   #root = new MemDir();
   #held = new Set<string>();
+  readonly #volatileDirs: boolean;
+
+  constructor(opts: MemFSOptions = {}) {
+    this.#volatileDirs = opts.volatileDirs === true;
+  }
 
   /** Resolves the parent directory of `path` and its last name. */
   #parent(path: string): { dir: MemDir; name: string } {
@@ -188,7 +200,7 @@ export class MemFS implements FS {
       if (n === undefined) {
         n = new MemDir();
         d.live.set(p, n);
-        d.durable.set(p, n);
+        if (!this.#volatileDirs) d.durable.set(p, n);
       } else if (n instanceof MemFile) {
         throw fsError(i === parts.length - 1 ? 'EEXIST' : 'ENOTDIR', `file exists: ${dir}`);
       }
@@ -244,7 +256,7 @@ export class MemFS implements FS {
       c.durable = new Map(c.live);
       return c;
     };
-    const fs = new MemFS();
+    const fs = new MemFS({ volatileDirs: this.#volatileDirs });
     fs.#root = cloneDir(this.#root);
     return fs;
   }
