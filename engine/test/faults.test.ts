@@ -74,6 +74,8 @@ async function runWorkload(
   mem: MemFS, efs: ErrorFS, fault: Injector | undefined, what: string,
   /** The fault repeats (a full disk): writes may keep failing and a failed open is not retried. */
   sticky = false,
+  /** Clean run: receives the phase of every fs op. */
+  phases?: string[],
 ): Promise<RunResult> {
   const r = rng(7);
   const opts = { ...baseOptions(), fs: efs };
@@ -84,7 +86,20 @@ async function runWorkload(
   let fired = false;
   let settled = false; // the step during which the fault fired has completed
   let postImage = false;
-  efs.setInjector(fault === undefined ? undefined : (info) => {
+  // Phase of each fs op (clean run): the running step, plus flush / compaction in flight.
+  let stepName = 'open';
+  let flushing = 0;
+  let compacting = 0;
+  const watchDb = (eng: Engine): void => {
+    eng.events.on('flushStarted', () => flushing++);
+    eng.events.on('flushFinished', () => flushing--);
+    eng.events.on('compactionStarted', () => compacting++);
+    eng.events.on('compactionFinished', () => compacting--);
+  };
+  efs.setInjector(fault === undefined ? () => {
+    phases?.push(compacting > 0 ? 'compaction' : flushing > 0 ? 'flush' : stepName.replace(/ .*/, ''));
+    return undefined;
+  } : (info) => {
     const inj = fault(info);
     if (inj !== undefined && !fired) {
       fired = true;
@@ -120,6 +135,7 @@ async function runWorkload(
     }
   };
   const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    stepName = name;
     if (db === undefined && !name.includes('open')) return; // sticky: the open failed
     try {
       await deadline(fn(), name);
@@ -135,11 +151,13 @@ async function runWorkload(
   const open = async (name: string): Promise<void> => {
     await step(name, async () => {
       db = await openEngine(DIR, opts);
+      watchDb(db);
     });
     if (db === undefined && !sticky) {
       // One transient fault must not leave the directory unopenable.
       try {
         db = await deadline(openEngine(DIR, opts), `${name} (again)`);
+        watchDb(db);
       } catch (e) {
         assert.fail(`${what}: ${name} failed again after a single fault: ${(e as Error).stack}`);
       }
@@ -216,7 +234,12 @@ test('I/O fault at every fs operation of a workload (EIO with torn appends, ENOS
   const started = performance.now();
   const mem0 = new MemFS();
   const traced = new ErrorFS(mem0, undefined, { trace: true });
-  const clean = await runWorkload(mem0, traced, undefined, 'clean run');
+  const phases: string[] = [];
+  const clean = await runWorkload(mem0, traced, undefined, 'clean run', false, phases);
+  const byPhase = new Map<string, number>();
+  for (const p of phases) byPhase.set(p, (byPhase.get(p) ?? 0) + 1);
+  assert.ok((byPhase.get('flush') ?? 0) > 0 && (byPhase.get('compaction') ?? 0) > 0 && (byPhase.get('reopen') ?? 0) > 0,
+    `the sweep must cover flush, compaction and recovery ops: ${JSON.stringify(Object.fromEntries(byPhase))}`);
   assert.deepEqual(clean.failures, [], 'the workload fails without faults');
   const sites = traced.trace.length;
   if (process.env.FLOWDB_FAULT_TRACE === '1') traced.trace.forEach((t, i) => console.log(`${i + 1} ${t.op} ${t.path}`));
@@ -265,7 +288,8 @@ test('I/O fault at every fs operation of a workload (EIO with torn appends, ENOS
     }
   }
   const secs = (performance.now() - started) / 1000;
-  console.log(`faults: ${sites} sites (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}) x ${errnos.join('/')} = ${runs} runs ` +
+  console.log(`faults: ${sites} sites (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}; by phase ` +
+    `${[...byPhase].map(([k, v]) => `${k} ${v}`).join(', ')}) x ${errnos.join('/')} = ${runs} runs ` +
     `in ${secs.toFixed(1)}s; caller errors ${[...codes].map(([k, v]) => `${k} ${v}`).join(', ')}; ` +
     `${silent} runs with no caller error (fault absorbed: ${[...absorbed].map(([k, v]) => `${k} ${v}`).join(', ')}), ` +
     `${readOnly} ended read-only`);
