@@ -18,15 +18,14 @@ import type { ConformanceEnv, FactoryLike, KeyRangeStatic, Supports } from '../s
 const { done, inTx, open } = helpers;
 
 /**
- * Known bugs of @flowdb/idb, by case id; each still runs and must still fail (see Supports).
- * BUG-2: a missing required argument is not a TypeError: open() and deleteDatabase() return a
- *   request (for the name "undefined"), cmp(1) throws DataError.
- * BUG-3: databases whose first upgrade runs concurrently get the same database id, so they
- *   share records: open('A') and open('B') at once, put 1 in each, both read B's value.
+ * Known failures of @flowdb/idb, by case id; each still runs and must still fail (see Supports).
+ * Fixed since the suite found them: string index keys dropped (b91f24b), missing arguments not
+ * TypeErrors and concurrently created databases sharing an id (ef87fce).
+ * LIMIT-1: keys are bounded by the engine's 64 KiB key limit (an encoded 10,001-element array or
+ *   100,000-character string is rejected with DataError); the spec sets no limit.
  */
 const knownFailures: Record<string, string> = {
-  'factory > open() and deleteDatabase() argument errors': 'BUG-2 missing arguments are not TypeErrors',
-  'factory > databases created at the same time are isolated': 'BUG-3 concurrent creation shares a database id',
+  'keys > large keys: a 10,001-element array key and a 100,000-character string key': 'LIMIT-1 keys over 64 KiB are DataErrors',
 };
 const ours: Supports = { knownFailures };
 

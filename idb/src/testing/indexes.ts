@@ -50,12 +50,15 @@ export const indexes = group('indexes', [
       });
       db1.close();
       let txError: string | undefined;
-      const err = await openFails(env, 'db', 2, (_d, tx) => {
+      const errorEvents: unknown[] = [];
+      const err = await openFails(env, 'db', 2, (d, tx) => {
+        d.addEventListener('error', (ev) => errorEvents.push(ev.target));
         tx.objectStore('s').createIndex('e', 'e', { unique: true });
         tx.addEventListener('abort', () => (txError = tx.error?.name));
       });
       assert.equal(err.name, 'AbortError');
       assert.equal(txError, 'ConstraintError');
+      assert.deepEqual(errorEvents, [], 'the abort is not announced by a request error event');
       const db = await open(env, 'db');
       assert.equal(db.version, 1);
       await inTx(db, 's', 'readonly', async (tx) => {

@@ -158,6 +158,26 @@ export const keys = group('keys', [
     },
   },
   {
+    name: 'large keys: a 10,001-element array key and a 100,000-character string key',
+    async run(env) {
+      const db = await withStore(env);
+      const big = Array.from({ length: 10_001 }, (_, i) => i);
+      const long = 'x'.repeat(100_000);
+      await inTx(db, 's', 'readwrite', async (tx) => {
+        const s = tx.objectStore('s');
+        s.put('array', big);
+        s.put('string', long);
+      });
+      await inTx(db, 's', 'readonly', async (tx) => {
+        const s = tx.objectStore('s');
+        assert.equal(await done(s.get(big)), 'array');
+        assert.equal(await done(s.get(long)), 'string');
+        assert.equal(await done(s.count()), 2);
+      });
+      db.close();
+    },
+  },
+  {
     name: 'a key that fails in a request leaves the transaction usable',
     async run(env) {
       const db = await withStore(env);
