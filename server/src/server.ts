@@ -131,9 +131,10 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
           });
         }
       } else if (path === '/readyz') {
-        const ready = health.serving && !documents.store.closed;
+        const docsReady = documents.ready();
+        const ready = health.serving && docsReady;
         status = ready ? 200 : 503;
-        body = ready ? 'ok\n' : 'draining\n';
+        body = ready ? 'ok\n' : health.serving ? 'documents unavailable\n' : 'draining\n';
       } else {
         body = 'ok\n';
       }

@@ -14,6 +14,8 @@ import type { IdbFactory, IdbKeyRangeStatic } from './idb.ts';
 export interface Documents {
   readonly store: DocumentStore;
   readonly engine: KV;
+  /** Serving documents: open, and the engine is not read-only after a background error. */
+  ready(): boolean;
   /** Closes connections, syncs the WAL, closes the engine. */
   close(): Promise<void>;
 }
@@ -35,6 +37,14 @@ export async function openDocuments(config: Config): Promise<Documents> {
   return {
     store,
     engine,
+    ready: () => {
+      if (store.closed) return false;
+      try {
+        return !engine.stats().readOnly;
+      } catch {
+        return false; // closed under us
+      }
+    },
     close: () => (closing ??= (async () => {
       await store.close();
       try {
