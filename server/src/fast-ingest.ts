@@ -47,7 +47,7 @@ class Inbox implements AsyncIterable<IngestRequest> {
       while (this.#have >= 5) {
         const head = this.#peek(5);
         const len = head.readUInt32BE(1);
-        if (head[0] !== 0) throw new ConnectError('protocol error: compressed message without grpc-encoding', Code.InvalidArgument);
+        if (head[0] !== 0) throw new ConnectError('received compressed envelope, but the request has no grpc-encoding', Code.InvalidArgument);
         if (len > this.#max) throw new ConnectError(`message size ${len} is larger than configured readMaxBytes ${this.#max}`, Code.ResourceExhausted);
         if (this.#have < 5 + len) break;
         const msg = this.#take(5 + len).subarray(5);

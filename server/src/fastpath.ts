@@ -144,14 +144,14 @@ export class GrpcFastPath {
     }
     const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
     if (buf.length < 5) throw new ConnectError(`protocol error: missing input message for unary method`, Code.Unimplemented);
-    if (buf[0] !== 0) throw new ConnectError('protocol error: compressed message without grpc-encoding', Code.Internal);
+    if (buf[0] !== 0) throw new ConnectError('received compressed envelope, but the request has no grpc-encoding', Code.InvalidArgument);
     const len = buf.readUInt32BE(1);
     if (len + 5 < buf.length) throw new ConnectError(`protocol error: received extra input message for unary method`, Code.Unimplemented);
     if (len + 5 > buf.length) throw new ConnectError(`protocol error: promised ${len} bytes, received ${buf.length - 5}`, Code.InvalidArgument);
     try {
       return fromBinary(method.input, buf.subarray(5));
     } catch (e) {
-      throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+      throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.InvalidArgument);
     }
   }
 }
