@@ -69,6 +69,24 @@ export const indexes = group('indexes', [
     },
   },
   {
+    name: 'createIndex unique over duplicates written in the same upgrade aborts it without an error event',
+    async run(env) {
+      const errorEvents: unknown[] = [];
+      let txError: string | undefined;
+      const err = await openFails(env, 'db', 1, (d, tx) => {
+        d.addEventListener('error', (ev) => errorEvents.push(ev.target));
+        const s = d.createObjectStore('s');
+        s.add({ u: 1 }, 1);
+        s.add({ u: 1 }, 2);
+        s.createIndex('u', 'u', { unique: true });
+        tx.addEventListener('abort', () => (txError = tx.error?.name));
+      });
+      assert.equal(err.name, 'AbortError');
+      assert.equal(txError, 'ConstraintError');
+      assert.deepEqual(errorEvents, [], 'no request error event reaches the database');
+    },
+  },
+  {
     name: 'multiEntry indexes each distinct valid array element',
     async run(env) {
       const db = await open(env, 'db', 1, (d) => {
