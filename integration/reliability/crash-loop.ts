@@ -76,6 +76,9 @@ runMain(H, async () => {
     for (const [k, v] of res.codes) codes.set(k, (codes.get(k) ?? 0) + v);
     if (res.unexpected.length > 0) throw new Error(`${what}: unexpected failures before the kill:\n  ${res.unexpected.slice(0, 10).join('\n  ')}`);
     pending.push(cycle);
+    if ((cycle + 1) % 50 === 0 && (cycle + 1) % FULL_EVERY !== 0) {
+      log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units acknowledged, ${survived} in-flight survived, ${vanished} vanished`);
+    }
     if ((cycle + 1) % FULL_EVERY === 0) {
       const rep = await engineCheck(dir, oracle, MEMTABLE, `${what}: engine check`);
       fullChecks++;
