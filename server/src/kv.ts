@@ -18,6 +18,15 @@ import { decodedOf, type DecodedIngest } from './ingest-decode.ts';
 type RecordInit = MessageInitShape<typeof RecordSchema>;
 /** The empty Record of ops without prev_kv (one shared message; never mutated). */
 const NO_PREV = create(RecordSchema);
+
+// Hot-path guards: field names (strings) are built only when a check fails.
+/** Deps.checkKey's rule (1..maxKeyBytes); checkKey builds the error. */
+const keyOk = (d: Deps, k: Uint8Array): boolean => k.length > 0 && k.length <= d.config.maxKeyBytes;
+/** num() naming `field + suffix` only on failure. */
+function numAt(v: bigint, field: string, suffix: string): number {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : num(v, field + suffix);
+}
 const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
 const SCAN_CHUNK_RECORDS = 256;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
@@ -46,12 +55,12 @@ interface PreparedWrite {
 }
 
 function preparePut(d: Deps, r: PutRequest, field: string): PreparedWrite {
-  d.checkKey(r.key, `${field}.key`);
-  d.checkValue(r.value, `${field}.value`);
-  const op: PutOp = { type: 'put', key: r.key, value: r.value, ts: r.ts === undefined ? d.nowMicros() : num(r.ts, `${field}.ts`) };
-  const ttlMs = num(r.ttlMs, `${field}.ttl_ms`);
+  if (!keyOk(d, r.key)) d.checkKey(r.key, `${field}.key`);
+  if (r.value.length > d.config.maxValueBytes) d.checkValue(r.value, `${field}.value`);
+  const op: PutOp = { type: 'put', key: r.key, value: r.value, ts: r.ts === undefined ? d.nowMicros() : numAt(r.ts, field, '.ts') };
+  const ttlMs = numAt(r.ttlMs, field, '.ttl_ms');
   if (ttlMs < 0) throw invalid(`${field}.ttl_ms`, 'ttl_ms must be >= 0');
-  const expireAtUs = num(r.expireAtUs, `${field}.expire_at_us`);
+  const expireAtUs = numAt(r.expireAtUs, field, '.expire_at_us');
   if (expireAtUs !== 0) {
     if (expireAtUs <= d.nowMicros()) throw invalid(`${field}.expire_at_us`, 'expire_at_us is in the past');
     op.expireAt = expireAtUs;
@@ -59,7 +68,7 @@ function preparePut(d: Deps, r: PutRequest, field: string): PreparedWrite {
     op.expireAt = d.nowMicros() + ttlMs * 1000;
     d.checkTs(op.expireAt, `${field}.ttl_ms`);
   }
-  let expected: number | undefined = r.expectedVersion === undefined ? undefined : num(r.expectedVersion, `${field}.expected_version`);
+  let expected: number | undefined = r.expectedVersion === undefined ? undefined : numAt(r.expectedVersion, field, '.expected_version');
   if (r.ifAbsent) {
     if (expected !== undefined && expected !== 0) throw invalid(`${field}.if_absent`, 'if_absent conflicts with a non-zero expected_version');
     expected = 0;
@@ -69,9 +78,9 @@ function preparePut(d: Deps, r: PutRequest, field: string): PreparedWrite {
 }
 
 function prepareDelete(d: Deps, r: DeleteRequest, field: string): PreparedWrite {
-  d.checkKey(r.key, `${field}.key`);
-  const ts = r.ts === undefined ? undefined : num(r.ts, `${field}.ts`);
-  const expected = r.expectedVersion === undefined ? undefined : num(r.expectedVersion, `${field}.expected_version`);
+  if (!keyOk(d, r.key)) d.checkKey(r.key, `${field}.key`);
+  const ts = r.ts === undefined ? undefined : numAt(r.ts, field, '.ts');
+  const expected = r.expectedVersion === undefined ? undefined : numAt(r.expectedVersion, field, '.expected_version');
   if (expected !== undefined && expected <= 0) throw invalid(`${field}.expected_version`, 'expected_version must be > 0 for deletes');
   const op: BatchOp = ts === undefined ? { type: 'del', key: r.key } : { type: 'del', key: r.key, ts };
   return { op, lockKey: r.key, expected, prevKv: r.prevKv };
@@ -350,8 +359,8 @@ function decodedOps(d: Deps, dec: DecodedIngest, now: number): PutOp[] {
   const { ops, ttlMs } = dec;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as PutOp;
-    d.checkKey(op.key, `points[${i}].key`);
-    d.checkValue(op.value, `points[${i}].value`);
+    if (!keyOk(d, op.key)) d.checkKey(op.key, `points[${i}].key`);
+    if (op.value.length > d.config.maxValueBytes) d.checkValue(op.value, `points[${i}].value`);
     if (op.ts === 0) op.ts = now;
     const ttl = ttlMs[i] as number;
     if (ttl < 0) throw invalid(`points[${i}].ttl_ms`, 'ttl_ms must be >= 0');
