@@ -6,7 +6,7 @@ import type { IndexSchema } from '../model/catalog.ts';
 import { type ReadSource, countIn, readAll, readFirst } from '../model/reads.ts';
 import type { StoreRef } from '../model/records.ts';
 import { openCursor } from './idb-cursor.ts';
-import { toKeyRange } from './idb-key-range.ts';
+import { toKeyRange, toRequiredKeyRange } from './idb-key-range.ts';
 import type { IDBObjectStore } from './idb-object-store.ts';
 import type { IDBRequest } from './idb-request.ts';
 import { txi } from './idb-transaction.ts';
@@ -58,17 +58,17 @@ export class IDBIndex {
   get(query: unknown): IDBRequest {
     requireArgs(arguments.length, 1, 'get()');
     this.#readable();
-    const range = toKeyRange(query, true);
+    const range = toRequiredKeyRange(query);
     const src = this.#src;
-    return txi.addRequest(this.#store.transaction, this, (s) => readFirst(s, src, range!, 'value'));
+    return txi.addRequest(this.#store.transaction, this, (s) => readFirst(s, src, range, 'value'));
   }
 
   getKey(query: unknown): IDBRequest {
     requireArgs(arguments.length, 1, 'getKey()');
     this.#readable();
-    const range = toKeyRange(query, true);
+    const range = toRequiredKeyRange(query);
     const src = this.#src;
-    return txi.addRequest(this.#store.transaction, this, (s) => readFirst(s, src, range!, 'primaryKey'));
+    return txi.addRequest(this.#store.transaction, this, (s) => readFirst(s, src, range, 'primaryKey'));
   }
 
   getAll(query?: unknown, count?: number): IDBRequest {

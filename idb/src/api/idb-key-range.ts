@@ -71,6 +71,13 @@ export function inRange(r: KeyBounds, k: Key): boolean {
   return true;
 }
 
+/** #convert-a-value-to-a-key-range with "null disallowed": a key or range is required. */
+export function toRequiredKeyRange(value: unknown): IDBKeyRange {
+  const r = toKeyRange(value, true);
+  if (r === null) throw domError('DataError', 'a key or key range is required');
+  return r;
+}
+
 /** #convert-a-value-to-a-key-range; null means unbounded. */
 export function toKeyRange(value: unknown, nullDisallowed = false): IDBKeyRange | null {
   if (value instanceof IDBKeyRange) return value;

@@ -10,7 +10,7 @@ import { type StoreRef, backfillIndex, clearStore, deleteRecords, dropIndex, sto
 import { cloneForStorage } from '../values/clone.ts';
 import { openCursor } from './idb-cursor.ts';
 import { IDBIndex } from './idb-index.ts';
-import { toKeyRange } from './idb-key-range.ts';
+import { toKeyRange, toRequiredKeyRange } from './idb-key-range.ts';
 import type { IDBRequest } from './idb-request.ts';
 import { type IDBTransaction, txi } from './idb-transaction.ts';
 import { deletedError, toCount, toDirection } from './query-args.ts';
@@ -108,9 +108,9 @@ export class IDBObjectStore {
   delete(query: unknown): IDBRequest {
     requireArgs(arguments.length, 1, 'delete()');
     this.#writable();
-    const range = toKeyRange(query, true);
+    const range = toRequiredKeyRange(query);
     const ref = this.#ref;
-    return txi.addRequest(this.#tx, this, async (st) => { await deleteRecords(st, ref, range!); return undefined; });
+    return txi.addRequest(this.#tx, this, async (st) => { await deleteRecords(st, ref, range); return undefined; });
   }
 
   clear(): IDBRequest {
@@ -122,17 +122,17 @@ export class IDBObjectStore {
   get(query: unknown): IDBRequest {
     requireArgs(arguments.length, 1, 'get()');
     this.#readable();
-    const range = toKeyRange(query, true);
+    const range = toRequiredKeyRange(query);
     const src = this.#src;
-    return txi.addRequest(this.#tx, this, (st) => readFirst(st, src, range!, 'value'));
+    return txi.addRequest(this.#tx, this, (st) => readFirst(st, src, range, 'value'));
   }
 
   getKey(query: unknown): IDBRequest {
     requireArgs(arguments.length, 1, 'getKey()');
     this.#readable();
-    const range = toKeyRange(query, true);
+    const range = toRequiredKeyRange(query);
     const src = this.#src;
-    return txi.addRequest(this.#tx, this, (st) => readFirst(st, src, range!, 'primaryKey'));
+    return txi.addRequest(this.#tx, this, (st) => readFirst(st, src, range, 'primaryKey'));
   }
 
   getAll(query?: unknown, count?: number): IDBRequest {

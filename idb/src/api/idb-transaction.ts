@@ -68,7 +68,10 @@ export class IDBTransaction extends IDBEventTarget {
   #started = false;
   #running = false;
   #commitStarted = false;
-  #queue: QueuedOp[] = [];
+  /** Ops in request order; run ones are cleared to undefined. */
+  #queue: (QueuedOp | undefined)[] = [];
+  /** The next queued op to run (a moving head instead of shift()). */
+  #head = 0;
   #pending = new Set<IDBRequest>();
   #stores = new Map<StoreSchema, IDBObjectStore>();
   #upgradeSnapshot: SchemaSnapshot | undefined;
@@ -195,8 +198,13 @@ export class IDBTransaction extends IDBEventTarget {
     if (this.#running || !this.#started) return;
     this.#running = true;
     try {
-      while (this.#queue.length > 0 && this.#state !== 'finished') {
-        const op = this.#queue.shift() as QueuedOp;
+      while (this.#head < this.#queue.length && this.#state !== 'finished') {
+        const op = this.#queue[this.#head] as QueuedOp;
+        this.#queue[this.#head++] = undefined;
+        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
         let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
         try {
           outcome = { ok: true, value: await op.run(this.#storage as TxStorage) };
@@ -235,7 +243,7 @@ export class IDBTransaction extends IDBEventTarget {
   }
 
   #maybeCommit(): void {
-    if (!this.#started || this.#running || this.#queue.length > 0 || this.#commitStarted) return;
+    if (!this.#started || this.#running || this.#head < this.#queue.length || this.#commitStarted) return;
     if (this.#state !== 'inactive' && this.#state !== 'committing') return;
     this.#commitStarted = true;
     this.#state = 'committing';
@@ -273,6 +281,7 @@ export class IDBTransaction extends IDBEventTarget {
     this.#state = 'finished';
     if (error) this.#error = error;
     this.#queue = [];
+    this.#head = 0;
     if (!this.#running) this.#releaseStorage();
     const pending = [...this.#pending];
     this.#pending.clear();

@@ -8,6 +8,7 @@ import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '@flowdb/engine';
 import { domError } from '../errors.ts';
 import { compareBytes } from '../keys/compare.ts';
 import { TS } from './keyspace.ts';
+import { SortedKeys } from './sorted-keys.ts';
 
 export interface Bound {
   key: Uint8Array;
@@ -42,7 +43,7 @@ export class TxStorage {
   readonly #kv: KV;
   readonly #snapshot: Snapshot;
   /** Overlay keys, sorted. */
-  #keys: Uint8Array[] = [];
+  #keys = new SortedKeys();
   /** Overlay values by key; null is a delete. */
   #vals = new Map<string, Uint8Array | null>();
   /** Ranges [start, end) deleted by this transaction (before the overlay's later writes). */
@@ -64,18 +65,7 @@ export class TxStorage {
   }
 
   get empty(): boolean {
-    return this.#keys.length === 0 && this.#cleared.length === 0;
-  }
-
-  #find(key: Uint8Array): number {
-    let lo = 0;
-    let hi = this.#keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareBytes(this.#keys[mid] as Uint8Array, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.#keys.size === 0 && this.#cleared.length === 0;
   }
 
   #isCleared(key: Uint8Array): boolean {
@@ -85,7 +75,7 @@ export class TxStorage {
   #set(key: Uint8Array, value: Uint8Array | null): void {
     this.#version++;
     const h = hex(key);
-    if (!this.#vals.has(h)) this.#keys.splice(this.#find(key), 0, key.slice());
+    if (!this.#vals.has(h)) this.#keys.insert(key.slice());
     this.#vals.set(h, value);
   }
 
@@ -100,10 +90,7 @@ export class TxStorage {
 
   delRange(start: Uint8Array, end: Uint8Array): void {
     this.#version++;
-    const i = this.#find(start);
-    const j = this.#find(end);
-    for (const k of this.#keys.slice(i, j)) this.#vals.delete(hex(k));
-    this.#keys.splice(i, j - i);
+    for (const k of this.#keys.removeRange(start, end)) this.#vals.delete(hex(k));
     this.#cleared.push([start.slice(), end.slice()]);
   }
 
@@ -123,10 +110,8 @@ export class TxStorage {
   }
 
   #overlayIn(lower: Bound | undefined, upper: Bound | undefined): Uint8Array[] {
-    const i = lower ? this.#find(lower.key) : 0;
     const out: Uint8Array[] = [];
-    for (let j = i; j < this.#keys.length; j++) {
-      const k = this.#keys[j] as Uint8Array;
+    for (const k of this.#keys.from(lower?.key)) {
       if (!below(k, upper)) break;
       if (above(k, lower)) out.push(k);
     }
@@ -179,7 +164,7 @@ export class TxStorage {
   /** The batch: range deletes first, then the overlay in key order. */
   ops(): BatchOp[] {
     const ops: BatchOp[] = this.#cleared.map(([start, end]) => ({ type: 'delRange', start, end }));
-    for (const key of this.#keys) {
+    for (const key of this.#keys.from(undefined)) {
       const v = this.#vals.get(hex(key));
       ops.push(v ? { type: 'put', key, ts: TS, value: v } : { type: 'del', key, ts: TS });
     }
