@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openEngine } from '@flowdb/engine';
 import * as idb from './index.ts';
 
-const given = process.env.FLOWDB_IDB_DIR;
+const given = process.env.FLOWDB_IDB_DIR || undefined;
 const dir = given ?? mkdtempSync(join(tmpdir(), 'flowdb-idb-'));
 // A throwaway directory needs no fsync; a chosen one gets sync 'always'.
 const engine = await openEngine(dir, { sync: given ? { mode: 'always' } : { mode: 'none' } });
