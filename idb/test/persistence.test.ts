@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type BatchOp, type KV, openEngine } from '@flowdb/engine';
 import { MemFS } from '@flowdb/engine/vfs';
+import { ManualClock } from '@flowdb/engine/testing';
 import { createIDBFactory, type IDBCursorWithValue, type IDBDatabase, type IDBFactory } from '../src/index.ts';
 import { done, harness, open, result } from './support.ts';
 
@@ -242,5 +243,20 @@ test('a failed engine write aborts the transaction: ENOSPC as QuotaExceededError
   failWith = undefined;
   assert.equal(await result(db.transaction('s').objectStore('s').count()), 0);
   db.close();
+  await h.close();
+});
+
+test('records never expire, even when the engine has a default TTL', async () => {
+  const clock = new ManualClock();
+  const h = await harness({ defaultTtlMicros: 1_000_000, clock });
+  const db = await open(h.factory, 'db', 1, (d) => { d.createObjectStore('s').createIndex('i', 'v'); });
+  const tx = db.transaction('s', 'readwrite');
+  tx.objectStore('s').put({ v: 1 }, 1);
+  await done(tx);
+  clock.advance(3_600_000_000);
+  assert.equal(await result(db.transaction('s').objectStore('s').index('i').getKey(1)), 1);
+  db.close();
+  await h.reopen();
+  assert.deepEqual([...(await open(h.factory, 'db')).objectStoreNames], ['s'], 'the catalog survives too');
   await h.close();
 });

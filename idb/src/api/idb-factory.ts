@@ -13,7 +13,7 @@ import {
   checkKeyspaceVersion, databaseRecord, jsonBytes, listDatabases, loadDatabase, readNextDbId, storeRecord,
 } from '../model/catalog.ts';
 import {
-  CAT_KEYGEN, CAT_STORE, KEYSPACE_VERSION, TS, catalogKey, databaseKey, dataPrefix, nextDbIdKey, prefixEnd, versionKey,
+  CAT_KEYGEN, CAT_STORE, KEYSPACE_VERSION, NEVER, TS, catalogKey, databaseKey, dataPrefix, nextDbIdKey, prefixEnd, versionKey,
 } from '../model/keyspace.ts';
 import { TxScheduler } from '../model/tx-scheduler.ts';
 import { nextTask, queueTask } from '../scheduling.ts';
@@ -96,12 +96,12 @@ export class IDBFactory {
     const storeDefs = catalogKey(CAT_STORE, s.id);
     const ops: BatchOp[] = [
       { type: 'delRange', start: storeDefs, end: prefixEnd(storeDefs) },
-      { type: 'put', key: databaseKey(encodeKey(s.name)), ts: TS, value: databaseRecord(s) },
-      { type: 'put', key: nextDbIdKey(), ts: TS, value: jsonBytes(this.#nextDbId ?? s.id + 1) },
-      { type: 'put', key: versionKey(), ts: TS, value: jsonBytes(KEYSPACE_VERSION) },
+      { type: 'put', key: databaseKey(encodeKey(s.name)), ts: TS, value: databaseRecord(s), expireAt: NEVER },
+      { type: 'put', key: nextDbIdKey(), ts: TS, value: jsonBytes(this.#nextDbId ?? s.id + 1), expireAt: NEVER },
+      { type: 'put', key: versionKey(), ts: TS, value: jsonBytes(KEYSPACE_VERSION), expireAt: NEVER },
     ];
     for (const store of s.stores.values()) {
-      ops.push({ type: 'put', key: catalogKey(CAT_STORE, s.id, store.id), ts: TS, value: storeRecord(store) });
+      ops.push({ type: 'put', key: catalogKey(CAT_STORE, s.id, store.id), ts: TS, value: storeRecord(store), expireAt: NEVER });
     }
     return ops;
   }

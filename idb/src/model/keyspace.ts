@@ -12,6 +12,8 @@
  */
 export const KEYSPACE_VERSION = 1;
 export const TS = 0;
+/** The engine's "never expires": set explicitly so an engine-wide defaultTtlMicros cannot expire records. */
+export const NEVER = Number.MAX_SAFE_INTEGER;
 
 const CATALOG = 0x00;
 const DATA = 0x01;

@@ -7,7 +7,7 @@ import type { BatchOp, KV, ScanOptions, Snapshot } from '@flowdb/engine';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '@flowdb/engine';
 import { domError } from '../errors.ts';
 import { compareBytes } from '../keys/compare.ts';
-import { TS } from './keyspace.ts';
+import { NEVER, TS } from './keyspace.ts';
 import { SortedKeys } from './sorted-keys.ts';
 
 export interface Bound {
@@ -166,7 +166,7 @@ export class TxStorage {
     const ops: BatchOp[] = this.#cleared.map(([start, end]) => ({ type: 'delRange', start, end }));
     for (const key of this.#keys.from(undefined)) {
       const v = this.#vals.get(hex(key));
-      ops.push(v ? { type: 'put', key, ts: TS, value: v } : { type: 'del', key, ts: TS });
+      ops.push(v ? { type: 'put', key, ts: TS, value: v, expireAt: NEVER } : { type: 'del', key, ts: TS });
     }
     return ops;
   }
