@@ -63,12 +63,17 @@ for _ in $(seq 100); do
 done
 [[ -n ${FP:-} ]] || { echo "flowdb did not start:"; cat "$T/flowdb.log"; exit 1; } >&2
 
+echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- server engine || echo ' + uncommitted changes in server/ or engine/')"
 echo "machine: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 OUT=$T/results.tsv
 # Last column: server CPU (user+sys, all threads, from /proc) per call or per record, µs.
 printf 'system\top\tin flight\tthroughput\tp50 ms\tp99 ms\tcpu µs/op\n' >"$OUT"
-"$T/load" -flowdb "$FP" -pid "$FLOWDB_PID" -d "$DUR" -c "$CONCS" >>"$OUT"
-"$T/load" -etcd "127.0.0.1:$EP" -pid "$ETCD_PID" -d "$DUR" -c "$CONCS" >>"$OUT"
+# flowdb and etcd alternate per operation, so both see about the same machine load.
+for op in put get; do
+  "$T/load" -flowdb "$FP" -pid "$FLOWDB_PID" -ops "$op" -d "$DUR" -c "$CONCS" >>"$OUT"
+  "$T/load" -etcd "127.0.0.1:$EP" -pid "$ETCD_PID" -ops "$op" -d "$DUR" -c "$CONCS" >>"$OUT"
+done
+"$T/load" -flowdb "$FP" -pid "$FLOWDB_PID" -ops ingest,batch -d "$DUR" >>"$OUT"
 for c in ${CONCS//,/ }; do
   n=$((c == 1 ? 5000 : 50000))
   redis-benchmark -h 127.0.0.1 -p "$RP" -t set,get -c "$c" -n "$n" -d 100 -r 10000 --csv 2>/dev/null |

@@ -34,7 +34,7 @@ var (
 	inflight  = flag.Int("inflight", 8, "Ingest batches in flight on the one stream")
 	batchConc = flag.Int("batch-conc", 8, "concurrent Batch calls")
 	ptValue   = flag.Int("point-value", 16, "ingest point value size, bytes")
-	only      = flag.String("ops", "put,get,ingest,batch", "flowdb measurements to run")
+	only      = flag.String("ops", "put,get,ingest,batch", "measurements to run (etcd: put, get)")
 	pid       = flag.Int("pid", 0, "server pid: adds its CPU µs per call (or per record) from /proc")
 )
 
@@ -154,7 +154,7 @@ func benchFlowdb(addr string) {
 		emit("flowdb", "put", c, r, "calls/s", p50, p99)
 	}
 	// Every Get must hit: write the whole key space first (not timed).
-	for lo := 0; lo < *keys; lo += 1000 {
+	for lo := 0; want("get") && lo < *keys; lo += 1000 {
 		var ops []*v1.BatchOp
 		for i := lo; i < min(lo+1000, *keys); i++ {
 			ops = append(ops, flowdb.OpPut(key(i), val))
@@ -292,11 +292,17 @@ func benchEtcd(addr string) {
 	defer cli.Close()
 	val := string(make([]byte, *valSize))
 	for _, c := range concList() {
+		if !want("put") {
+			break
+		}
 		r, p50, p99 := runUnary(c, func(ctx context.Context, i int) error {
 			_, err := cli.Put(ctx, string(key(i)), val)
 			return err
 		})
 		emit("etcd", "put", c, r, "calls/s", p50, p99)
+	}
+	if !want("get") {
+		return
 	}
 	// Every Get must hit: write the whole key space first (not timed).
 	for lo := 0; lo < *keys; lo += 100 {
