@@ -122,6 +122,7 @@ test('values are structured clones taken at put(); uncloneable values throw Data
   assert.throws(() => s.put({ f: () => 1 }, 2), isDomError('DataCloneError'));
   assert.throws(() => s.put(Symbol('x'), 3), isDomError('DataCloneError'));
   assert.throws(() => s.put({ shared: new SharedArrayBuffer(4) }, 4), isDomError('DataCloneError'), 'not storable');
+  assert.throws(() => s.put({ deep: [new Map([[1, new Blob(['x'])]])] }, 5), isDomError('DataCloneError'), 'Blob bytes cannot be stored');
   await done(tx);
   const got = await result<typeof v>(ro(db).get(1));
   assert.ok(got.when instanceof Date && got.when.getTime() === 1);

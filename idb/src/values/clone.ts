@@ -22,10 +22,30 @@ export interface StoredValue {
   bytes: Uint8Array;
 }
 
-/** Clones and serializes at once, so unstorable values (SharedArrayBuffer, …) throw DataCloneError now. */
+/** Clones and serializes at once, so unstorable values (SharedArrayBuffer, Blob, …) throw DataCloneError now. */
 export function cloneForStorage(value: unknown): StoredValue {
   const clone = cloneValue(value);
+  rejectBlobs(clone);
   return { clone, bytes: serializeValue(clone) };
+}
+
+/**
+ * node:v8 writes a Blob (or File) as an empty object, so storing one would lose its bytes
+ * silently: they are refused instead.
+ */
+function rejectBlobs(root: unknown): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Blob) throw domError('DataCloneError', 'Blob and File values are not supported');
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) continue;
+    if (v instanceof Map) { for (const [k, x] of v) stack.push(k, x); continue; }
+    if (v instanceof Set) { for (const x of v) stack.push(x); continue; }
+    for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
+  }
 }
 
 export function serializeValue(value: unknown): Uint8Array {
