@@ -260,3 +260,33 @@ test('records never expire, even when the engine has a default TTL', async () =>
   assert.deepEqual([...(await open(h.factory, 'db')).objectStoreNames], ['s'], 'the catalog survives too');
   await h.close();
 });
+
+test('an engine that turns read-only closes every connection by force: transactions abort, close fires', async () => {
+  const h = await harness();
+  let broken = false;
+  const kv = new Proxy(h.engine, {
+    get(target, prop) {
+      if (prop === 'write' && broken) return async () => { throw Object.assign(new Error('fsync failed'), { code: 'READ_ONLY' }); };
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as KV;
+  const f = createIDBFactory({ kv, walSyncedOnWrite: true });
+  const a = await open(f, 'a', 1, (d) => { d.createObjectStore('s'); });
+  const b = await open(f, 'b', 1, (d) => { d.createObjectStore('s'); });
+  const closes: string[] = [];
+  a.onclose = () => closes.push('a');
+  b.onclose = () => closes.push('b');
+  broken = true;
+  const other = b.transaction('s', 'readwrite');
+  const spin = (): void => { other.objectStore('s').get(1).onsuccess = spin; }; // busy until aborted
+  spin();
+  const tx = a.transaction('s', 'readwrite');
+  tx.objectStore('s').put('x', 1);
+  await assert.rejects(done(tx), (e: unknown) => e instanceof DOMException && e.name === 'UnknownError');
+  await assert.rejects(done(other), (e: unknown) => e instanceof DOMException && e.name === 'AbortError');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(closes.sort(), ['a', 'b']);
+  assert.throws(() => a.transaction('s'), (e: unknown) => e instanceof DOMException && e.name === 'InvalidStateError');
+  await h.close();
+});

@@ -2,7 +2,8 @@
 import { requireArgs } from './args.ts';
 import type { BatchOp, KV } from '@flowdb/engine';
 import { domError } from '../errors.ts';
-import { IDBEventTarget } from '../events.ts';
+import { IDBEventTarget, dispatchEvent } from '../events.ts';
+import { queueTask } from '../scheduling.ts';
 import { toKeyPath } from '../keys/key-path.ts';
 import type { DatabaseSchema, StoreSchema } from '../model/catalog.ts';
 import { dropStore } from '../model/records.ts';
@@ -23,6 +24,7 @@ export interface ConnectionHost {
   readonly walSyncedOnWrite: boolean;
   readonly entry: DatabaseEntry;
   upgradeOps(): BatchOp[];
+  storageLost(err: unknown): void;
 }
 
 export interface IDBObjectStoreParameters {
@@ -41,6 +43,8 @@ export interface DatabaseInternals {
   closePending(db: IDBDatabase): boolean;
   /** Resolves once the connection is closed and its transactions have finished. */
   closed(db: IDBDatabase): Promise<void>;
+  /** #close-a-database-connection with forced: abort its transactions, then fire close. */
+  forceClose(db: IDBDatabase): void;
 }
 export let dbi: DatabaseInternals;
 
@@ -51,6 +55,7 @@ export class IDBDatabase extends IDBEventTarget {
   #host: ConnectionHost;
   #version: number;
   #closePending = false;
+  #forced = false;
   #closedNames: string[] | undefined;
   #txs = new Set<IDBTransaction>();
   #upgradeTx: IDBTransaction | null = null;
@@ -71,6 +76,13 @@ export class IDBDatabase extends IDBEventTarget {
       },
       closePending: (db) => db.#closePending,
       closed: (db) => db.#closed,
+      forceClose: (db) => {
+        if (db.#forced) return;
+        db.#forced = true;
+        db.close();
+        for (const tx of db.#txs) if (!txi.isFinished(tx)) txi.abort(tx, domError('AbortError', 'the connection was closed by force'));
+        void db.#closed.then(() => queueTask(() => dispatchEvent(new Event('close'), [db])));
+      },
     };
   }
 
@@ -86,6 +98,7 @@ export class IDBDatabase extends IDBEventTarget {
       scheduler: entry.scheduler,
       walSyncedOnWrite: host.walSyncedOnWrite,
       upgradeOps: () => host.upgradeOps(),
+      storageLost: (err) => host.storageLost(err),
       upgradeAborted: (v) => { this.#version = v; },
       finished: (tx) => {
         this.#txs.delete(tx);

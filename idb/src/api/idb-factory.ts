@@ -107,9 +107,20 @@ export class IDBFactory {
   }
 
   #connect(entry: DatabaseEntry): IDBDatabase {
-    const db = dbi.create({ kv: this.#kv, walSyncedOnWrite: this.#walSynced, entry, upgradeOps: () => this.#upgradeOps(entry) });
+    const db = dbi.create({
+      kv: this.#kv, walSyncedOnWrite: this.#walSynced, entry,
+      upgradeOps: () => this.#upgradeOps(entry),
+      storageLost: () => this.#storageLost(),
+    });
     entry.connections.add(db);
     return db;
+  }
+
+  /** The engine is unusable: every open connection is closed by force (they get a close event). */
+  #storageLost(): void {
+    for (const entry of this.#entries.values()) {
+      for (const c of [...entry.connections]) dbi.forceClose(c);
+    }
   }
 
   /** Fires versionchange at the other connections, then blocked, then waits for them to close. */

@@ -31,6 +31,8 @@ export interface TxHost {
   /** A versionchange transaction aborted: the connection's version reverts. */
   upgradeAborted(snapshotVersion: number): void;
   finished(tx: IDBTransaction): void;
+  /** The engine failed for good (closed, read-only): every connection is closed by force. */
+  storageLost(err: unknown): void;
 }
 
 interface QueuedOp {
@@ -261,6 +263,7 @@ export class IDBTransaction extends IDBEventTarget {
       }
     } catch (err) {
       this.#abort(fromEngineError(err));
+      if (isFatal(err)) this.#host.storageLost(err);
       return;
     }
     this.#releaseStorage();
@@ -309,6 +312,12 @@ export class IDBTransaction extends IDBEventTarget {
   get [Symbol.toStringTag](): string {
     return 'IDBTransaction';
   }
+}
+
+/** Engine errors after which no transaction can commit. */
+function isFatal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'CLOSED' || code === 'READ_ONLY';
 }
 
 function toDomError(err: unknown): DOMException {
