@@ -241,3 +241,15 @@ test('a key past the engine limit fails its request with DataError and leaves no
   assert.deepEqual(await result(ro(db).get(1)), { big: 'small' }, 'the failed overwrite changed nothing');
   assert.deepEqual(await result(ro(db).index('i').getAllKeys()), [1]);
 }));
+
+test('delete(range) on an indexed store removes records and entries past one batch', () => withDb((d) => {
+  d.createObjectStore('s').createIndex('i', 'v');
+}, async (db) => {
+  await fill(db, 's', Array.from({ length: 700 }, (_, i) => [i, { v: i % 3 }]));
+  const tx = db.transaction('s', 'readwrite');
+  tx.objectStore('s').delete(IDBKeyRange.bound(10, 650, false, true));
+  await done(tx);
+  assert.equal(await result(ro(db).count()), 60);
+  assert.equal(await result(ro(db).index('i').count()), 60);
+  assert.deepEqual((await result<number[]>(ro(db).getAllKeys())).slice(8, 12), [8, 9, 650, 651]);
+}));

@@ -27,6 +27,7 @@ export interface StoreRef {
 }
 
 const EMPTY = new Uint8Array(0);
+const DELETE_BATCH = 256;
 /** 2^53: past it the key generator is exhausted. */
 const MAX_GENERATED = 2 ** 53;
 
@@ -171,10 +172,19 @@ export async function deleteRecords(s: TxStorage, r: StoreRef, range: KeyBounds)
   const prefix = recordPrefix(r);
   const [lower, upper] = recordBounds(prefix, range);
   if (r.store.indexes.size > 0) {
-    const victims: { key: Key; value: Uint8Array }[] = [];
-    for await (const e of s.scan(lower, upper)) victims.push({ key: decodeRecordKey(prefix.length, e.key), value: e.value });
-    for (const v of victims) await removeRecord(s, r, v.key, v.value);
-    return;
+    // Index entries need each record's value: delete in batches, re-seeking after each.
+    let from = lower;
+    for (;;) {
+      const victims: { key: Key; value: Uint8Array; raw: Uint8Array }[] = [];
+      for await (const e of s.scan(from, upper)) {
+        victims.push({ key: decodeRecordKey(prefix.length, e.key), value: e.value, raw: e.key });
+        if (victims.length >= DELETE_BATCH) break;
+      }
+      for (const v of victims) await removeRecord(s, r, v.key, v.value);
+      const last = victims[victims.length - 1];
+      if (!last || victims.length < DELETE_BATCH) return;
+      from = { key: last.raw, open: true };
+    }
   }
   const zero = new Uint8Array([0]);
   s.delRange(lower.open ? concat(lower.key, zero) : lower.key, upper.open ? upper.key : concat(upper.key, zero));
