@@ -26,7 +26,7 @@ export class DecodeError extends Error {
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** Reader over one message; varints above 2^53 come back as NaN (callers flag them). */
-class Reader {
+export class Reader {
   pos: number;
   end: number;
   buf: Uint8Array;
@@ -83,7 +83,7 @@ class Reader {
 }
 
 /** The exact value of the varint in buf[start, end). */
-function exact(buf: Uint8Array, start: number, end: number): bigint {
+export function exact(buf: Uint8Array, start: number, end: number): bigint {
   let v = 0n;
   let shift = 0n;
   for (let i = start; i < end; i++) {
@@ -94,16 +94,25 @@ function exact(buf: Uint8Array, start: number, end: number): bigint {
 }
 
 /** A uint64 read exactly (batch ids may use all 64 bits). */
-function uint64(r: Reader): bigint {
+export function uint64(r: Reader): bigint {
   const start = r.pos;
   const n = r.varint();
   return Number.isNaN(n) ? exact(r.buf, start, r.pos) : BigInt(n);
 }
 
+/** An int64 read exactly as a bigint. */
+export function int64(r: Reader): bigint {
+  const start = r.pos;
+  const n = r.varint();
+  return Number.isNaN(n) ? BigInt.asIntN(64, exact(r.buf, start, r.pos)) : BigInt(n);
+}
+
+/** A Uint8Array view of bytes (views of it are cheaper to make than Buffer views). */
+export const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 /** Decodes one IngestRequest message (the gRPC envelope already removed). */
 export function decodeIngest(bytes: Uint8Array): DecodedIngest {
-  // Views of a plain Uint8Array are cheaper to make than Buffer views.
-  const buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = plain(bytes);
   const r = new Reader(buf, 0, buf.length);
   const out: DecodedIngest = { batchId: 0n, durability: 0, ops: [], ttlMs: [], unsafe: undefined };
   while (r.pos < r.end) {
