@@ -4,6 +4,8 @@
  * `on<type>` handler attributes. Node's EventTarget has no parent chain, so IDB targets keep their
  * own listener lists (they still extend EventTarget, so `instanceof EventTarget` holds).
  */
+import { throwLater } from './scheduling.ts';
+
 interface Listener {
   callback: EventListenerOrEventListenerObject;
   capture: boolean;
@@ -14,9 +16,7 @@ interface Listener {
 type Handler = ((this: unknown, ev: Event) => unknown) | null;
 
 /** Where listener exceptions go ("report the exception"); defaults to an uncaught exception. */
-let reportException = (err: unknown): void => {
-  process.nextTick(() => { throw err; });
-};
+let reportException = throwLater;
 export function setExceptionReporter(fn: (err: unknown) => void): void {
   reportException = fn;
 }

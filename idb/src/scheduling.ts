@@ -18,3 +18,8 @@ export function afterMicrotasks(fn: () => void): void {
 export function nextTask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Throws err as an uncaught exception on the next tick (how Node's EventTarget reports listener errors). */
+export function throwLater(err: unknown): void {
+  process.nextTick(() => { throw err; });
+}
