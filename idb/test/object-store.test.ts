@@ -253,3 +253,13 @@ test('delete(range) on an indexed store removes records and entries past one bat
   assert.equal(await result(ro(db).index('i').count()), 60);
   assert.deepEqual((await result<number[]>(ro(db).getAllKeys())).slice(8, 12), [8, 9, 650, 651]);
 }));
+
+test('an exception thrown by a getter while cloning propagates unchanged', () => withDb((d) => { d.createObjectStore('s'); }, async (db) => {
+  const tx = db.transaction('s', 'readwrite');
+  const boom = new TypeError('from the getter');
+  assert.throws(() => tx.objectStore('s').put({ get x() { throw boom; } }, 1), (e: unknown) => e === boom);
+  let activeInGetter: boolean | undefined;
+  tx.objectStore('s').put({ get x() { try { tx.objectStore('s').get(1); activeInGetter = true; } catch { activeInGetter = false; } return 1; } }, 2);
+  assert.equal(activeInGetter, false, 'the transaction is inactive while the value is cloned');
+  await done(tx);
+}));

@@ -5,15 +5,10 @@
 import { deserialize, serialize } from 'node:v8';
 import { domError } from '../errors.ts';
 
-/** Clones as the spec's "clone a value" does; uncloneable values throw DataCloneError. */
+/** Clones as the spec's "clone a value" does. */
 export function cloneValue(value: unknown): unknown {
-  try {
-    return structuredClone(value);
-  } catch (err) {
-    if (err instanceof DOMException && err.name === 'DataCloneError') throw err;
-    if (err instanceof TypeError) throw domError('DataCloneError', err.message, err);
-    throw err;
-  }
+  // Uncloneable values throw DataCloneError; a getter's own exception is rethrown as it is.
+  return structuredClone(value);
 }
 
 /** A value as stored: its clone (for key paths) and the clone's bytes. */
