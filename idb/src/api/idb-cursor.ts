@@ -1,14 +1,13 @@
 /** https://w3c.github.io/IndexedDB/#cursor : engine scans re-seeked from the current position. */
 import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
-import { compareKeys } from '../keys/compare.ts';
+import { compareBytes, compareKeys } from '../keys/compare.ts';
 import { encodeKey } from '../keys/encode.ts';
 import { type Key, toKey } from '../keys/key.ts';
 import { NOT_A_KEY, NO_VALUE, extractKey } from '../keys/key-path.ts';
 import { AFTER_KEY, concat } from '../model/keyspace.ts';
 import { type ReadSource, hitOf, prefixOf, sourceBounds, valueOf } from '../model/reads.ts';
 import { type KeyBounds, deleteRecords, storeRecord } from '../model/records.ts';
-import { compareBytes } from '../keys/compare.ts';
 import type { Bound, TxStorage } from '../model/tx-storage.ts';
 import { Prefetch } from '../model/prefetch.ts';
 import { cloneForStorage } from '../values/clone.ts';

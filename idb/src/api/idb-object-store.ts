@@ -1,8 +1,7 @@
 /** https://w3c.github.io/IndexedDB/#object-store-interface */
 import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
-import type { Key } from '../keys/key.ts';
-import { toKeyOrInvalid } from '../keys/key.ts';
+import { type Key, toKeyOrInvalid } from '../keys/key.ts';
 import { type KeyPath, NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, toKeyPath } from '../keys/key-path.ts';
 import type { IndexSchema, StoreSchema } from '../model/catalog.ts';
 import { type ReadSource, countIn, readAll, readFirst } from '../model/reads.ts';

@@ -3,11 +3,10 @@
  * form in the catalog, and reading it from the engine.
  */
 import type { KV, Snapshot } from '@flowdb/engine';
-import { encodeKey } from '../keys/encode.ts';
+import { domError } from '../errors.ts';
+import { decodeKey, encodeKey } from '../keys/encode.ts';
 import type { KeyPath } from '../keys/key-path.ts';
 import { CAT_STORE, KEYSPACE_VERSION, catalogKey, databaseKey, databasesPrefix, nextDbIdKey, prefixEnd, TS, versionKey } from './keyspace.ts';
-import { domError } from '../errors.ts';
-import { decodeKey } from '../keys/encode.ts';
 
 export interface IndexSchema {
   readonly id: number;
