@@ -1,7 +1,7 @@
 /** Opening, upgrades, versionchange/blocked, deleteDatabase, databases(), renames (spec §2.4, §5.1-5.3). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IDBDatabase, IDBOpenDBRequest, IDBVersionChangeEvent } from '../src/index.ts';
+import { createIDBFactory, type IDBDatabase, type IDBOpenDBRequest, type IDBVersionChangeEvent } from '../src/index.ts';
 import { done, harness, isDomError, open, result } from './support.ts';
 
 test('a new database upgrades from 0; reopening without a version keeps it; a lower version is VersionError', async () => {
@@ -279,5 +279,24 @@ test('close() in upgradeneeded: the upgrade still completes, then the open reque
   const again = await open(h.factory, 'db');
   assert.deepEqual([...again.objectStoreNames], ['os']);
   again.close();
+  await h.close();
+});
+
+test('two factories over one engine share databases, scheduling and ids', async () => {
+  const h = await harness();
+  const f2 = createIDBFactory({ kv: h.engine, walSyncedOnWrite: true });
+  const [a, b] = await Promise.all([
+    open(h.factory, 'A', 1, (d) => { d.createObjectStore('s').put('A', 1); }),
+    open(f2, 'B', 1, (d) => { d.createObjectStore('s').put('B', 1); }),
+  ]);
+  assert.equal(await result(a.transaction('s').objectStore('s').get(1)), 'A');
+  assert.equal(await result(b.transaction('s').objectStore('s').get(1)), 'B');
+  // An upgrade through one factory is blocked by a connection from the other.
+  let sawVersionChange = false;
+  a.onversionchange = () => { sawVersionChange = true; a.close(); };
+  const a2 = await open(f2, 'A', 2);
+  assert.equal(sawVersionChange, true);
+  a2.close();
+  b.close();
   await h.close();
 });

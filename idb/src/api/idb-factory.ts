@@ -52,42 +52,57 @@ function task(fn: () => void): Promise<void> {
   return new Promise((resolve) => queueTask(() => { fn(); resolve(); }));
 }
 
+/**
+ * Per-engine state: factories over one KV share open databases, request queues, transaction
+ * scheduling and id allocation, so they cannot hand out one database id twice.
+ */
+interface SharedState {
+  entries: Map<string, DatabaseEntry>;
+  queues: Map<string, Promise<void>>;
+  nextDbId: number | undefined;
+  nextDbIdLoaded: Promise<void> | undefined;
+  versionChecked: Promise<void> | undefined;
+}
+const SHARED = new WeakMap<KV, SharedState>();
+
 export class IDBFactory {
   #kv: KV;
   #walSynced: boolean;
-  #entries = new Map<string, DatabaseEntry>();
-  #queues = new Map<string, Promise<void>>();
-  #nextDbId: number | undefined;
-  #versionChecked: Promise<void> | undefined;
-  #nextDbIdLoaded: Promise<void> | undefined;
+  #shared: SharedState;
 
   constructor(options: IDBFactoryOptions) {
     this.#kv = options.kv;
+    let shared = SHARED.get(options.kv);
+    if (!shared) {
+      shared = { entries: new Map(), queues: new Map(), nextDbId: undefined, nextDbIdLoaded: undefined, versionChecked: undefined };
+      SHARED.set(options.kv, shared);
+    }
+    this.#shared = shared;
     this.#walSynced = options.walSyncedOnWrite ?? false;
   }
 
   /** Ids are handed out one at a time, also to databases created concurrently. */
   async #allocDbId(): Promise<number> {
-    this.#nextDbIdLoaded ??= readNextDbId(this.#kv).then((n) => { this.#nextDbId = n; });
-    await this.#nextDbIdLoaded;
-    const id = this.#nextDbId as number;
-    this.#nextDbId = id + 1;
+    this.#shared.nextDbIdLoaded ??= readNextDbId(this.#kv).then((n) => { this.#shared.nextDbId = n; });
+    await this.#shared.nextDbIdLoaded;
+    const id = this.#shared.nextDbId as number;
+    this.#shared.nextDbId = id + 1;
     return id;
   }
 
   #enqueue(name: string, fn: () => Promise<void>): void {
-    const prev = this.#queues.get(name) ?? Promise.resolve();
+    const prev = this.#shared.queues.get(name) ?? Promise.resolve();
     const next = prev.then(fn, fn).catch(() => undefined);
-    this.#queues.set(name, next);
+    this.#shared.queues.set(name, next);
   }
 
   async #entry(name: string): Promise<DatabaseEntry | undefined> {
-    const cached = this.#entries.get(name);
+    const cached = this.#shared.entries.get(name);
     if (cached) return cached;
     const schema = await loadDatabase(this.#kv, name);
     if (!schema) return undefined;
     const entry: DatabaseEntry = { schema, connections: new Set(), scheduler: new TxScheduler() };
-    this.#entries.set(name, entry);
+    this.#shared.entries.set(name, entry);
     return entry;
   }
 
@@ -97,7 +112,7 @@ export class IDBFactory {
     const ops: BatchOp[] = [
       { type: 'delRange', start: storeDefs, end: prefixEnd(storeDefs) },
       { type: 'put', key: databaseKey(encodeKey(s.name)), ts: TS, value: databaseRecord(s), expireAt: NEVER },
-      { type: 'put', key: nextDbIdKey(), ts: TS, value: jsonBytes(this.#nextDbId ?? s.id + 1), expireAt: NEVER },
+      { type: 'put', key: nextDbIdKey(), ts: TS, value: jsonBytes(this.#shared.nextDbId ?? s.id + 1), expireAt: NEVER },
       { type: 'put', key: versionKey(), ts: TS, value: jsonBytes(KEYSPACE_VERSION), expireAt: NEVER },
     ];
     for (const store of s.stores.values()) {
@@ -118,7 +133,7 @@ export class IDBFactory {
 
   /** The engine is unusable: every open connection is closed by force (they get a close event). */
   #storageLost(): void {
-    for (const entry of this.#entries.values()) {
+    for (const entry of this.#shared.entries.values()) {
       for (const c of [...entry.connections]) dbi.forceClose(c);
     }
   }
@@ -151,8 +166,8 @@ export class IDBFactory {
   }
 
   async #open(name: string, requested: number | undefined, request: IDBOpenDBRequest): Promise<void> {
-    this.#versionChecked ??= checkKeyspaceVersion(this.#kv);
-    await this.#versionChecked;
+    this.#shared.versionChecked ??= checkKeyspaceVersion(this.#kv);
+    await this.#shared.versionChecked;
     let entry = await this.#entry(name);
     const version = requested ?? entry?.schema.version ?? 1;
     if (entry && entry.schema.version > version) {
@@ -165,7 +180,7 @@ export class IDBFactory {
     if (!entry) {
       const id = await this.#allocDbId();
       entry = { schema: { id, name, version: 0, nextObjectId: 1, stores: new Map() }, connections: new Set(), scheduler: new TxScheduler() };
-      this.#entries.set(name, entry);
+      this.#shared.entries.set(name, entry);
     }
     const db = this.#connect(entry);
     const oldVersion = entry.schema.version;
@@ -185,7 +200,7 @@ export class IDBFactory {
       if (outcome === 'aborted' || dbi.closePending(db)) {
         if (outcome === 'aborted') {
           db.close();
-          if (isNew && this.#entries.get(name) === entry) this.#entries.delete(name);
+          if (isNew && this.#shared.entries.get(name) === entry) this.#shared.entries.delete(name);
         }
         settleRequest(request, { error: domError('AbortError', 'the upgrade was aborted or the connection closed') });
         fire(request, new Event('error', { bubbles: true, cancelable: true }));
@@ -222,7 +237,7 @@ export class IDBFactory {
         ...ranges.map((p): BatchOp => ({ type: 'delRange', start: p, end: prefixEnd(p) })),
       ]);
       if (!this.#walSynced) await this.#kv.syncWal();
-      this.#entries.delete(name);
+      this.#shared.entries.delete(name);
     }
     await task(() => {
       settleRequest(request, { result: undefined });
