@@ -1,7 +1,7 @@
 /**
  * `import '@flowdb/idb/auto'`: installs globalThis.indexedDB and the IDB* interfaces, backed by
  * an engine on a fresh temporary directory (FLOWDB_IDB_DIR overrides it; that directory is kept).
- * The engine is closed, and a temporary directory removed, when the process is about to exit.
+ * The engine is closed at beforeExit; a temporary directory is removed at exit.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,9 @@ const globals: Record<string, unknown> = {
 for (const [name, value] of Object.entries(globals)) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
+
+// process.exit() skips beforeExit: the temporary directory is still removed.
+if (!given) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 let closing = false;
 process.once('beforeExit', () => {
