@@ -27,8 +27,8 @@ req.onsuccess = () => {
 };
 `;
 
-function run(env: NodeJS.ProcessEnv): { out: { missing: string[]; isFactory: boolean; keys: number[] }; status: number | null } {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPT], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+function run(env: NodeJS.ProcessEnv, script = SCRIPT): { out: { missing: string[]; isFactory: boolean; keys: number[] }; status: number | null } {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   return { out: JSON.parse(r.stdout.trim()) as { missing: string[]; isFactory: boolean; keys: number[] }, status: r.status };
 }
@@ -50,4 +50,11 @@ test('auto with FLOWDB_IDB_DIR keeps the data for the next process', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('auto removes its temporary directory even when the process calls process.exit()', () => {
+  const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('flowdb-idb-')));
+  const exiting = SCRIPT.replace('db.close();', 'db.close(); process.exit(0);');
+  assert.deepEqual(run({ FLOWDB_IDB_DIR: '' }, exiting).out.keys, [1]);
+  assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('flowdb-idb-') && !before.has(n)), []);
 });
