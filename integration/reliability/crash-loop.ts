@@ -66,7 +66,7 @@ runMain(H, async () => {
       baseUrl: srv.baseUrl, cycle, oracle, rng: r, writers: 3, ingesters: 2,
       stop: stop.signal, stopping: () => stopping, afterStop: undefined,
     });
-    await sleep(50 + r.int(LONG ? 500 : 300));
+    await sleep(LONG ? 50 + r.int(500) : 30 + r.int(170));
     stopping = true;
     srv.proc.kill('SIGKILL');
     stop.abort();
