@@ -26,7 +26,7 @@ import { LONG, loadAvg, log, rng, runMain, setting, sleep, slope } from './lib/u
 
 const H = 'soak';
 const SECONDS = setting('FLOWDB_SOAK_SECONDS', 45, 600);
-const WARMUP = setting('FLOWDB_SOAK_WARMUP_SECONDS', 15, 120);
+const WARMUP = setting('FLOWDB_SOAK_WARMUP_SECONDS', 20, 120);
 const SAMPLE_MS = LONG ? 5000 : 1000;
 /** Slope bounds per minute after warm-up (quick: loose, a short run's slope is noisy). */
 const RSS_MB_PER_MIN = LONG ? 8 : 60;
@@ -38,7 +38,7 @@ const MEMTABLE = 256 * 1024;
  * (RSS grows for minutes, then flattens), which hides the slope of a real leak. With the bound a
  * leak shows as RSS growth or an out-of-memory exit. FLOWDB_SOAK_NODE_OPTIONS overrides.
  */
-const NODE_OPTIONS = process.env.FLOWDB_SOAK_NODE_OPTIONS ?? '--max-old-space-size=256';
+const NODE_OPTIONS = process.env.FLOWDB_SOAK_NODE_OPTIONS ?? `--max-old-space-size=${LONG ? 256 : 128}`;
 const RETENTION = setting('FLOWDB_SOAK_CHANGE_RETENTION', 10_000, 100_000);
 const ARGS = ['--sync=always', `--memtable-bytes=${MEMTABLE}`, '--shutdown-timeout-ms=5000', `--change-retention=${RETENTION}`];
 
