@@ -1,7 +1,7 @@
 /** Transaction lifecycle, events, scheduling and isolation (spec §2.7, §5.6). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setExceptionReporter, type IDBDatabase } from '../src/index.ts';
+import { setExceptionReporter, type IDBDatabase, type IDBRequest } from '../src/index.ts';
 import { done, harness, isDomError, open, result } from './support.ts';
 
 async function setup(): Promise<{ db: IDBDatabase; close: () => Promise<void> }> {
@@ -39,6 +39,25 @@ test('a request callback runs with the transaction active; promise continuations
   };
   await done(tx);
   assert.deepEqual(await result(db.transaction('a').objectStore('a').getAllKeys()), ['k', 'k2', 'k3']);
+  await close();
+});
+
+test('promise-style code (the idb library pattern) can await request after request in one transaction', async () => {
+  const { db, close } = await setup();
+  const tx = db.transaction('a', 'readwrite');
+  const finished = done(tx);
+  const store = tx.objectStore('a');
+  const wrap = <T>(r: IDBRequest): Promise<T> => new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result as T);
+    r.onerror = () => reject(r.error);
+  });
+  for (let i = 0; i < 5; i++) {
+    const n = await wrap<number>(store.count());
+    await wrap(store.put(n + 1, `k${i}`));
+  }
+  assert.deepEqual(await wrap(store.getAll()), [1, 2, 3, 4, 5]);
+  await finished;
+  await assert.rejects(async () => wrap(store.count()), (e: unknown) => e instanceof DOMException && e.name === 'TransactionInactiveError');
   await close();
 });
 
