@@ -80,6 +80,19 @@ class Inbox implements AsyncIterable<IngestRequest> {
     return out;
   }
 
+  /**
+   * The call is over: drop what is queued and read (and drop) the rest of the
+   * request until the client ends it, so the connection never closes on
+   * unread data (a TCP reset for the client instead of the trailers).
+   */
+  discard(): void {
+    this.#finish(undefined);
+    this.#queue.length = 0;
+    this.#parts = [];
+    this.#have = 0;
+    this.#req.resume();
+  }
+
   #finish(err: unknown): void {
     if (this.#done) return;
     this.#done = true;
@@ -141,8 +154,10 @@ export async function serveIngest(call: Next, stream: http2.ServerHttp2Stream, h
       if (stream.destroyed) break;
       if (!stream.write(frame(toBinary(IngestResponseSchema, m as IngestResponse)))) await drained(stream);
     }
+    inbox.discard();
     end(stream, merge(OK_TRAILER, out.trailer));
   } catch (e) {
+    inbox.discard();
     if (headerSent) end(stream, errorTrailer(e));
     else respond(stream, RESPONSE_HEADER, undefined, errorTrailer(e));
   }
