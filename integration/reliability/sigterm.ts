@@ -17,7 +17,7 @@ import { runLoad } from './lib/load.ts';
 import { Oracle } from './lib/oracle.ts';
 import { rpcCheck } from './lib/rpc-check.ts';
 import { spawnServer } from './lib/server-proc.ts';
-import { LONG, loadAvg, log, rng, runMain, setting, sleep } from './lib/util.ts';
+import { LONG, knownGoawayCrashes, loadAvg, log, rng, runMain, setting, sleep } from './lib/util.ts';
 
 const H = 'sigterm';
 const CYCLES = setting('FLOWDB_SIGTERM_CYCLES', 30, 300);
@@ -109,7 +109,7 @@ runMain(H, async () => {
   exitMs.sort((a, b) => a - b);
   const secs = ((Date.now() - started) / 1000).toFixed(0);
   const resets = codes.get('known:Aborted') ?? 0;
-  log(H, `PASS ${CYCLES} cycles in ${secs}s (${resets} Ingest streams reset during the drain: known issue), seed ${SEED}: every exit 0, exit after SIGTERM median ${exitMs[exitMs.length >> 1]?.toFixed(0)} ms, ` +
+  log(H, `PASS [${knownGoawayCrashes.count} known client GOAWAY crashes] ${CYCLES} cycles in ${secs}s (${resets} Ingest streams reset during the drain: known issue), seed ${SEED}: every exit 0, exit after SIGTERM median ${exitMs[exitMs.length >> 1]?.toFixed(0)} ms, ` +
     `max ${exitMs[exitMs.length - 1]?.toFixed(0)} ms (bound ${EXIT_BOUND_MS}); ${oracle.ackedUnits} units / ${oracle.ackedRecords} records ` +
     `acknowledged, all present; in flight at the stop: ${survived} survived whole, ${vanished} absent, 0 partial; ` +
     `engine verify + full scan of ${full.records} records clean; statuses ${JSON.stringify(Object.fromEntries(codes))}; load ${await loadAvg()}`);
