@@ -37,6 +37,8 @@ export interface Config {
   memtableBytes: number | undefined;
   /** Largest grpc-timeout / connect-timeout-ms accepted, ms; 0: no limit. */
   maxTimeoutMs: number;
+  /** Records per Scan call (larger limit: RESOURCE_EXHAUSTED; no limit: capped, more=true); 0: unbounded. */
+  maxScanRecords: number;
 }
 
 interface Opt {
@@ -94,6 +96,7 @@ const OPTS: Opt[] = [
   { flag: 'shutdown-timeout-ms', def: '10000', help: 'graceful shutdown bound, ms', set: (c, v) => (c.shutdownTimeoutMs = int('shutdown-timeout-ms', v, 0)) },
   { flag: 'change-retention', def: '100000', help: 'changes kept for WatchChanges resume', set: (c, v) => (c.changeRetention = int('change-retention', v, 1)) },
   { flag: 'memtable-bytes', def: '', help: 'engine memtable size, bytes (default: engine default)', set: (c, v) => (c.memtableBytes = v === '' ? undefined : int('memtable-bytes', v, 4096)) },
+  { flag: 'max-scan-records', def: '0', help: 'records per Scan call: a larger limit gets RESOURCE_EXHAUSTED, no limit is capped with more=true (0: unbounded, streamed in 1 MiB chunks)', set: (c, v) => (c.maxScanRecords = int('max-scan-records', v, 0)) },
   { flag: 'max-timeout-ms', def: '0', help: 'largest client deadline accepted, ms (0: any)', set: (c, v) => (c.maxTimeoutMs = int('max-timeout-ms', v, 0)) },
 ];
 
@@ -135,7 +138,8 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = {}): Co
   if (c.listen.length === 0) throw new Error('--listen is empty');
   if (c.maxValueBytes + c.maxKeyBytes + 1024 > c.maxRecvBytes) {
     // Keep the engine limits reachable through the transport limit.
-    c.maxValueBytes = Math.max(0, c.maxRecvBytes - c.maxKeyBytes - 1024);
+    c.maxValueBytes = c.maxRecvBytes - c.maxKeyBytes - 1024;
+    if (c.maxValueBytes < 1) throw new Error(`--max-recv-bytes=${c.maxRecvBytes} leaves no room for a value next to --max-key-bytes=${c.maxKeyBytes}`);
   }
   return c;
 }

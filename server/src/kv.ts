@@ -307,7 +307,10 @@ export function kvService(d: Deps): ServiceImpl<typeof KVService> {
 
 async function* scan(d: Deps, req: ScanRequest, ctx: HandlerContext): AsyncGenerator<MessageInitShape<typeof ScanResponseSchema>> {
   const { opts, after } = scanOptions(d, req);
-  const limit = req.limit === 0n ? Infinity : Number(req.limit);
+  // --max-scan-records: an explicit larger limit is refused; no limit is capped (more=true, page on).
+  const cap = req.countOnly ? 0 : d.config.maxScanRecords;
+  if (cap > 0 && req.limit > BigInt(cap)) d.checkCount(Number(req.limit), cap, 'limit');
+  const limit = req.limit === 0n ? (cap > 0 ? cap : Infinity) : Number(req.limit);
   if (req.countOnly && after === undefined && limit === Infinity) {
     yield { count: big(await d.engine.count(opts)), done: true };
     return;
