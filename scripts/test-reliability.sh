@@ -14,3 +14,6 @@ echo "== reliability: SIGTERM restarts"
 node integration/reliability/sigterm.ts
 echo "== reliability: soak"
 node integration/reliability/soak.ts
+echo "== reliability: RPC fuzz (quick)"
+tsc -p integration/reliability/rpc-fuzz
+node --test --test-reporter=spec --test-timeout=300000 integration/reliability/rpc-fuzz/rpc-fuzz.test.ts
