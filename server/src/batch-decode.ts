@@ -1,8 +1,8 @@
 /**
- * A hand-written decoder for flowdb.v1.BatchRequest when every op is a put
- * (the bulk-write case): builds the same message objects protobuf-es would,
- * without its reflection (~4× cheaper per op). Other op kinds return
- * undefined and the caller uses protobuf-es. Unknown fields are skipped.
+ * Hand-written decoders for flowdb.v1.PutRequest and for a BatchRequest whose
+ * ops are all puts (the bulk-write case): the same message objects protobuf-es
+ * builds, without its reflection (~2.5-4x cheaper per op). A batch with other
+ * op kinds returns undefined (protobuf-es decodes it). Unknown fields are skipped.
  */
 import type { BatchOp, BatchRequest, PutRequest } from './gen/flowdb/v1/kv_service_pb.ts';
 import type { Durability } from './gen/flowdb/v1/types_pb.ts';
@@ -54,6 +54,18 @@ function putRequest(r: Reader): PutRequest {
   if (!(end <= r.end - r.pos)) throw new DecodeError('truncated put');
   const outer = r.end;
   r.end = r.pos + end;
+  const p = putFields(r);
+  r.end = outer;
+  return p;
+}
+
+/** A whole PutRequest message (unary Put), as protobuf-es would decode it. */
+export function decodePut(bytes: Uint8Array): PutRequest {
+  return putFields(new Reader(plain(bytes), 0, bytes.byteLength));
+}
+
+/** The fields of one PutRequest, up to r.end. */
+function putFields(r: Reader): PutRequest {
   const p: PutRequest = {
     $typeName: 'flowdb.v1.PutRequest', key: EMPTY, value: EMPTY, ts: undefined, ttlMs: 0n, expireAtUs: 0n, prevKv: false,
     expectedVersion: undefined, ifAbsent: false, durability: 0 as Durability,
@@ -73,7 +85,6 @@ function putRequest(r: Reader): PutRequest {
     else if (field === 9 && wire === 0) p.durability = (r.varint() || 0) as Durability;
     else r.skip(wire);
   }
-  r.end = outer;
   return p;
 }
 

@@ -16,7 +16,7 @@ import { parseTimeout } from '@connectrpc/connect/protocol-grpc';
 import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
 import type { KVUnary } from './kv.ts';
 import { serveIngest } from './fast-ingest.ts';
-import { decodePutBatch } from './batch-decode.ts';
+import { decodePut, decodePutBatch } from './batch-decode.ts';
 import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, plainGrpc, requestHeaders, respond } from './grpc-wire.ts';
 
 const INGEST_PATH = `/${KVService.typeName}/${KVService.method.ingest.name}`;
@@ -71,7 +71,7 @@ export class GrpcFastPath {
     const m = KVService.method;
     const add = (r: Route) => this.#routes.set(`/${KVService.typeName}/${r.method.name}`, r);
     const i = opts.interceptors;
-    add(route(m.put, kv.put, i));
+    add(route(m.put, kv.put, i, decodePut));
     add(route(m.get, kv.get, i));
     add(route(m.batchGet, kv.batchGet, i));
     add(route(m.delete, kv.delete, i));

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { create, fromBinary, toBinary, equals } from '@bufbuild/protobuf';
-import { BatchRequestSchema } from '../src/gen/flowdb/v1/kv_service_pb.ts';
+import { BatchRequestSchema, PutRequestSchema } from '../src/gen/flowdb/v1/kv_service_pb.ts';
 import { Durability } from '../src/gen/flowdb/v1/types_pb.ts';
-import { decodePutBatch } from '../src/batch-decode.ts';
+import { decodePut, decodePutBatch } from '../src/batch-decode.ts';
 
 const int64 = fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 53n }));
 const durability = fc.constantFrom(Durability.UNSPECIFIED, Durability.BUFFERED, Durability.SYNCED);
@@ -47,4 +47,14 @@ test('any other op (or an empty op) leaves the batch to protobuf-es', () => {
 test('truncated input throws', () => {
   const bin = toBinary(BatchRequestSchema, create(BatchRequestSchema, { ops: [{ op: { case: 'put', value: { key: new Uint8Array([1, 2, 3]) } } }] }));
   assert.throws(() => decodePutBatch(bin.subarray(0, bin.length - 1)), { name: 'DecodeError' });
+});
+
+test('a unary PutRequest decodes exactly as protobuf-es decodes it', () => {
+  fc.assert(
+    fc.property(put, (p) => {
+      const bin = toBinary(PutRequestSchema, create(PutRequestSchema, p));
+      assert.ok(equals(PutRequestSchema, decodePut(bin), fromBinary(PutRequestSchema, bin)));
+    }),
+    { numRuns: 300 },
+  );
 });
