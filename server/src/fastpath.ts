@@ -59,6 +59,8 @@ function route<I extends DescMessage, O extends DescMessage>(
 }
 
 export class GrpcFastPath {
+  /** Calls served here (not by Connect) since start. */
+  calls = 0;
   #routes = new Map<string, Route>();
   #opts: FastPathOptions;
 
@@ -103,6 +105,7 @@ export class GrpcFastPath {
     const r = this.#routes.get(path);
     if (!(r !== undefined || (path === INGEST_PATH && this.#ingest !== undefined)) || !plainGrpc(headers)) return false;
     stream.on('error', () => undefined); // resets end the call; nothing to report
+    this.calls++;
     if (r === undefined) {
       void serveIngest(this.#ingest as Next, stream, headers, this.#opts.readMaxBytes);
       return true;

@@ -128,6 +128,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
             flowdb_server_inflight_unary: tracker.unary,
             flowdb_server_open_streams: tracker.streams,
             flowdb_server_serving: health.serving ? 1 : 0,
+            flowdb_server_fast_path_calls: fast.calls,
           });
         }
       } else if (path === '/readyz') {

@@ -140,3 +140,20 @@ test('Ingest over the fast path: acks in order, bad batches rejected in band, da
   const missing = await unary<{ found: boolean }>(kv, 'get', { key: enc.encode('ing/7/0') });
   assert.equal(missing.found, false, 'nothing of a rejected batch is written');
 });
+
+test('/metrics counts fast-path calls; a compressed call is not one', async () => {
+  const calls = async () => {
+    const text = await (await fetch(`http://${srv.addresses[0]}/metrics`)).text();
+    return Number(/^flowdb_server_fast_path_calls (\d+)$/m.exec(text)?.[1]);
+  };
+  const before = await calls();
+  await unary(kv, 'get', { key: enc.encode('hot') });
+  assert.equal(await calls(), before + 1);
+  const gz = grpcJsClient(KVService, srv.addresses[0] as string, { 'grpc.default_compression_algorithm': 2 });
+  try {
+    await unary(gz, 'put', { key: enc.encode('gz2'), value: enc.encode('z'.repeat(2000)) });
+  } finally {
+    gz.close();
+  }
+  assert.equal(await calls(), before + 1);
+});
