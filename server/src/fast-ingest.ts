@@ -7,14 +7,14 @@
  */
 import type * as http2 from 'node:http2';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { Code, ConnectError, createContextValues, type Interceptor, type StreamRequest, type StreamResponse, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
+import { Code, ConnectError, createContextValues, type Interceptor, type StreamResponse } from '@connectrpc/connect';
+import type { Next } from './fastpath.ts';
 import { IngestResponseSchema, KVService, type IngestRequest, type IngestResponse } from './gen/flowdb/v1/kv_service_pb.ts';
 import { DecodeError, asMessage, decodeIngest } from './ingest-decode.ts';
 import { ingest } from './kv.ts';
 import type { Deps } from './deps.ts';
 import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, requestHeaders, respond } from './grpc-wire.ts';
 
-type Next = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>; // as in fastpath.ts
 
 /** Decoded batches queued ahead of the handler before the socket is paused. */
 const MAX_QUEUED = 32;

@@ -1,10 +1,11 @@
 /**
  * gRPC fast path for KVService. A plain gRPC request (HTTP/2,
  * `application/grpc` or `application/grpc+proto`, no compression) to a unary
- * method or to Ingest (fast-ingest.ts) skips Connect's streaming pipeline
- * (async iterables, a per-call AbortController and DOMException) yet runs the
- * same interceptors and the same handlers (kvUnary, ingest). Anything else
- * falls through to the Connect adapter.
+ * method or to Ingest (fast-ingest.ts) is served on the raw HTTP/2 stream,
+ * skipping Node's compat objects and Connect's streaming pipeline (async
+ * iterables, a per-call AbortController and DOMException), yet runs the same
+ * interceptors and the same handlers (kvUnary, ingest). Anything else falls
+ * through to Node's compat layer and the Connect adapter.
  */
 import type * as http2 from 'node:http2';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
@@ -63,7 +64,6 @@ export class GrpcFastPath {
   calls = 0;
   #routes = new Map<string, Route>();
   #opts: FastPathOptions;
-
   #ingest: Next | undefined;
 
   /** ingest: the interceptor-wrapped Ingest call (fast-ingest.ts ingestCall); undefined leaves Ingest to Connect. */
