@@ -15,7 +15,6 @@ import { ingest } from './kv.ts';
 import type { Deps } from './deps.ts';
 import { OK_TRAILER, RESPONSE_HEADER, errorTrailer, frame, merge, requestHeaders, respond } from './grpc-wire.ts';
 
-
 /** Decoded batches queued ahead of the handler before the socket is paused. */
 const MAX_QUEUED = 32;
 const METHOD = KVService.method.ingest;
