@@ -93,6 +93,11 @@ function inflate(data: Buffer, enc: string | undefined): Buffer {
 export function judge(p: Plan, r: Reply): Verdict {
   const problems: string[] = [];
   if (r.hung) return { outcome: 'hung', code: undefined, problems: p.abortAfter === undefined ? ['no answer in time'] : [] };
+  const headerBytes = p.path.length + Object.entries(p.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (r.status === 0 && headerBytes > 16 * 1024 && /REFUSED_STREAM|ENHANCE_YOUR_CALM/.test(r.broken ?? '')) {
+    // An oversized header block (a huge Connect GET URL): HTTP/2's answer is to refuse the stream.
+    return { outcome: 'h2:refused-headers', code: undefined, problems: [] };
+  }
   if (r.broken !== undefined && r.status === 0) {
     // Only our own reset may end an exchange without a status.
     return { outcome: 'reset', code: undefined, problems: p.abortAfter === undefined ? [`no response: ${r.broken}`] : [] };

@@ -74,7 +74,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const t0 = Date.now();
   const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'flowdb-fuzz-')), fs.mkdtempSync(path.join(os.tmpdir(), 'flowdb-fuzz-tok-'))];
-  const common = ['--sync=none', `--max-key-bytes=${MAX_KEY}`, `--max-recv-bytes=${READ_MAX}`, '--log-level=warn'];
+  const extra = (process.env['FUZZ_SERVER_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const common = ['--sync=none', `--max-key-bytes=${MAX_KEY}`, `--max-recv-bytes=${READ_MAX}`, '--log-level=warn', ...extra];
   const servers: Spawned[] = [];
   const report: FuzzReport = {
     seed: o.seed, sent: 0, outcomes: new Map(), problems: [], crashes: 0, healthFailures: 0, serverLogFaults: [],

@@ -1,7 +1,8 @@
 /**
  * `npm run reliability:rpc-fuzz` (long setting by default). Env: FUZZ_SEED,
  * FUZZ_REQUESTS (default 100000), FUZZ_CONCURRENCY (16), FUZZ_ONLY=<index>
- * to replay one request verbosely. Exit 1 on any problem.
+ * to replay one request verbosely, FUZZ_SERVER_ARGS extra server flags.
+ * Exit 1 on any problem.
  */
 import { runFuzz, summary } from './fuzz.ts';
 
