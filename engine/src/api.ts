@@ -49,6 +49,8 @@ export interface OpenOptions {
   l0SlowdownTables?: number;
   /** L0 table count that stops writers until compaction catches up. Default 20. */
   l0StopTables?: number;
+  /** Encode flushed tables in a worker thread (default true); file I/O stays on the calling thread. */
+  workerThreads?: boolean;
 }
 
 export interface CompactRange {

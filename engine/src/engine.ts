@@ -29,7 +29,7 @@ import {
 } from './read.ts';
 import { BlockCache } from './sstable/block-cache.ts';
 import { Table } from './sstable/reader.ts';
-import { TableWriter } from './sstable/writer.ts';
+import { WORKER_MIN_BYTES, flushPool, writeMemtable } from './flush/build.ts';
 import { type FS, type FileLock, joinPath } from './vfs/fs.ts';
 import { NodeFS } from './vfs/node-fs.ts';
 import { WalWriter, encodeBatch } from './wal/wal.ts';
@@ -115,6 +115,7 @@ export class Engine implements KV {
       isOpen: () => this.#state === 'open' && this.#bgError === undefined,
       setReadOnly: (e) => this.#setBgError(e),
     });
+    if (opts.workerThreads && opts.memtableBytes >= WORKER_MIN_BYTES) flushPool.warm();
     if (this.#active.bytes >= opts.memtableBytes) void this.flush().catch(() => undefined);
     if (opts.autoCompaction) this.#compactor.schedule();
   }
@@ -280,7 +281,7 @@ export class Engine implements KV {
         if (this.#state !== 'open') throw new FlowError(ErrorCode.CLOSED, 'the engine is closing');
         continue;
       }
-      if (this.#active.bytes < this.#opts.memtableBytes) {
+      if (this.#active.bytes < this.#opts.memtableBytes || this.#active.isEmpty()) {
         if (this.#compactor.l0Count() >= this.#opts.l0SlowdownTables) await this.#compactor.slowdown();
         return;
       }
@@ -415,21 +416,13 @@ export class Engine implements KV {
     let table: Table | undefined;
     if (!mt.isEmpty()) {
       const path = joinPath(this.dir, tableFileName(fileNum));
-      const w = await TableWriter.create(this.#fs, path, fileNum, {
-        blockBytes: this.#opts.blockBytes, bloomBitsPerKey: this.#opts.bloomBitsPerKey, compression: this.#opts.compression,
-      });
+      const wopts = { blockBytes: this.#opts.blockBytes, bloomBitsPerKey: this.#opts.bloomBitsPerKey, compression: this.#opts.compression };
+      const meta = await writeMemtable(this.#fs, path, fileNum, wopts, mt, this.#opts.workerThreads);
       try {
-        for (const e of mt.list.ascending(undefined)) {
-          w.add(e);
-          if (w.bufferedBytes() > 1 << 20) await w.drain();
-        }
-        for (const t of mt.rangeTombstones) w.addRangeTombstone(t);
-        const meta = await w.finish();
         await this.#fs.syncDir(this.dir);
         table = await Table.open(this.#fs, path, fileNum, this.#cache);
         this.#s.compressionRatio = meta.rawDataBytes > 0 ? meta.size / meta.rawDataBytes : 0;
       } catch (e) {
-        await w.abort().catch(() => undefined);
         await table?.close().catch(() => undefined);
         await this.#fs.remove(path).catch(() => undefined);
         throw e;
@@ -487,8 +480,23 @@ export class Engine implements KV {
     const started = performance.now();
     let rec: Record | undefined;
     if (opts.ts === undefined) {
-      const it = this.scan({ gte: key, lte: key, reverse: true, limit: 1, ...(opts.snapshot ? { snapshot: opts.snapshot } : {}) });
-      for await (const r of it) rec = r;
+      const readSeq = this.#readSeq(opts.snapshot);
+      const tables = this.#versions.tables();
+      this.#compactor.acquire(tables);
+      let hit: Entry | undefined | null;
+      try {
+        hit = await this.#getLatestIn(key, readSeq, tables);
+      } finally {
+        this.#compactor.release(tables);
+      }
+      if (hit === null) {
+        // The newest version is not live: let the merge path find an older ts.
+        const it = this.scan({ gte: key, lte: key, reverse: true, limit: 1, ...(opts.snapshot ? { snapshot: opts.snapshot } : {}) });
+        for await (const r of it) rec = r;
+      } else if (hit !== undefined) {
+        this.#s.recordsRead++;
+        rec = toRecord(hit, false);
+      }
     } else {
       if (!Number.isSafeInteger(opts.ts)) throw new FlowError(ErrorCode.INVALID_ARGUMENT, `ts must be a safe integer, got ${opts.ts}`);
       rec = await this.#getExact(key, opts.ts, this.#readSeq(opts.snapshot));
@@ -496,6 +504,35 @@ export class Engine implements KV {
     }
     this.#getLat.record((performance.now() - started) * 1000);
     return rec;
+  }
+
+  /**
+   * Get-latest without the merge path: every source's newest visible version at its highest
+   * ts; the overall highest ts wins (then the highest seq). Returns null when that version is
+   * not live (deleted, expired, covered): older ts must then be searched by a scan.
+   */
+  async #getLatestIn(key: Uint8Array, readSeq: number, tables: readonly Table[]): Promise<Entry | undefined | null> {
+    const mems = [this.#active, ...this.#frozen];
+    let best: Entry | undefined;
+    const better = (e: Entry | undefined): void => {
+      if (e !== undefined && (best === undefined || e.ts > best.ts || (e.ts === best.ts && e.seq > best.seq))) best = e;
+    };
+    for (const mt of mems) if (mt.minSeq <= readSeq) better(mt.latest(key, readSeq));
+    for (const t of tables) {
+      const m = t.meta;
+      if (m.minSeq > readSeq || m.puts + m.deletes === 0) continue;
+      if (compareBytes(key, m.smallestKey) < 0 || compareBytes(key, m.largestKey) > 0) continue;
+      if (best !== undefined && m.maxTs < (best as Entry).ts) continue;
+      better(await t.latest(key, readSeq));
+    }
+    const found = best as Entry | undefined;
+    if (found === undefined) return undefined;
+    const lists: (readonly RangeTombstone[])[] = [];
+    for (const mt of mems) if (mt.maxSeq > found.seq) lists.push(mt.rangeTombstones);
+    for (const t of tables) if (t.meta.maxSeq > found.seq && t.rangeTombstones.length > 0) lists.push(t.rangeTombstones);
+    const b: Bounds = { lower: key, upper: keySuccessor(key), tsFrom: Number.MIN_SAFE_INTEGER, tsTo: Number.MAX_SAFE_INTEGER };
+    const tombs = lists.length === 0 ? [] : collectTombstones(lists, b, readSeq);
+    return isLive(found, tombs, this.#opts.clock.nowMicros()) ? found : null;
   }
 
   async #getExact(key: Uint8Array, ts: number, readSeq: number): Promise<Record | undefined> {

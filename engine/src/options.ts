@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   autoCompaction: boolean;
   l0SlowdownTables: number;
   l0StopTables: number;
+  workerThreads: boolean;
 }
 
 export const systemClock: Clock = { nowMicros: () => Date.now() * 1000 };
@@ -58,5 +59,6 @@ export function resolveOptions(o: OpenOptions, defaultFs: () => FS): ResolvedOpt
     autoCompaction: o.autoCompaction ?? true,
     l0SlowdownTables: intIn('l0SlowdownTables', o.l0SlowdownTables, 12, 2, 1000),
     l0StopTables: intIn('l0StopTables', o.l0StopTables, 20, 2, 1000),
+    workerThreads: o.workerThreads ?? true,
   };
 }

@@ -22,7 +22,6 @@ export interface RunSource {
 /** Memtable runs start small (a get or limit-1 scan reads little) and double up to MAX_RUN. */
 const FIRST_RUN = 8;
 const MAX_RUN = 256;
-const EMPTY = new Uint8Array(0);
 
 export function inBounds(key: Uint8Array, b: Bounds): boolean {
   return (b.lower === undefined || compareBytes(key, b.lower) >= 0) && (b.upper === undefined || compareBytes(key, b.upper) < 0);
@@ -30,32 +29,33 @@ export function inBounds(key: Uint8Array, b: Bounds): boolean {
 
 /** Runs of a memtable's point entries within bounds. */
 export function memtableSource(mt: Memtable, b: Bounds, reverse: boolean): RunSource {
-  const seekKey = reverse ? b.upper : b.lower;
-  const probe: Entry | undefined =
-    seekKey === undefined ? undefined : { key: seekKey, ts: Number.MIN_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER, kind: Kind.PUT, expireAt: 0, value: EMPTY };
-  const it = reverse ? mt.list.descending(probe) : mt.list.ascending(probe);
-  let done = false;
+  const l = mt.list;
+  const MIN = Number.MIN_SAFE_INTEGER;
+  const MAX = Number.MAX_SAFE_INTEGER;
+  let n = reverse ? l.seekLT(b.upper, MIN, MAX) : b.lower === undefined ? l.next(0) : l.seekGE(b.lower, MIN, MAX);
   let size = FIRST_RUN;
   return {
     nextRun(): Entry[] | undefined {
-      if (done) return undefined;
+      if (n === 0) return undefined;
       const run: Entry[] = [];
       const want = size;
       if (size < MAX_RUN) size *= 2;
-      while (run.length < want) {
-        const r = it.next();
-        if (r.done === true) {
-          done = true;
+      while (run.length < want && n !== 0) {
+        const ts = l.ts(n);
+        if (ts >= b.tsFrom && ts <= b.tsTo) {
+          const e = l.entry(n);
+          if (!inBounds(e.key, b)) {
+            n = 0;
+            break;
+          }
+          run.push(e);
+        } else if (!l.inBounds(n, b.lower, b.upper)) {
+          n = 0;
           break;
         }
-        const e = r.value;
-        if (!inBounds(e.key, b)) {
-          done = true;
-          break;
-        }
-        if (e.ts >= b.tsFrom && e.ts <= b.tsTo) run.push(e);
+        n = reverse ? l.prev(n) : l.next(n);
       }
-      return run.length > 0 ? run : done ? undefined : run;
+      return run.length > 0 ? run : n === 0 ? undefined : run;
     },
   };
 }

@@ -281,3 +281,33 @@ test('stats carry counters, gauges and latency percentiles', async () => {
   assert.equal(s.totalFlushes, 1);
   await db.close();
 });
+
+test('flush in the worker thread: same table sizes and data as in-thread', async () => {
+  const results: { sizes: number[]; all: string[] }[] = [];
+  for (const workerThreads of [true, false]) {
+    const fs = new MemFS();
+    const { db } = await open(fs, { memtableBytes: 2 << 20, blockBytes: 4096, workerThreads, autoCompaction: false });
+    const value = new Uint8Array(100).fill(7);
+    for (let step = 0; step < 40; step++) {
+      const ops: BatchOp[] = [];
+      for (let s = 0; s < 1000; s++) ops.push({ type: 'put', key: enc(`s-${String(s).padStart(4, '0')}`), ts: step, value });
+      if (step % 10 === 9) ops.push({ type: 'del', key: enc(`s-${String(step).padStart(4, '0')}`) });
+      await db.write(ops);
+    }
+    await db.flush();
+    assert.ok(db.stats().totalFlushes >= 2);
+    assert.equal((await db.get(enc('s-0999')))?.ts, 39);
+    assert.equal(await db.get(enc('s-0039')), undefined);
+    assert.equal((await db.get(enc('s-0019')))?.ts, 39);
+    // s-0009 lost steps 0..9 to its delete: 9 keys x 40 + 30.
+    assert.equal(await db.count({ prefix: enc('s-000') }), 390);
+    const all = await keys(db);
+    await db.close();
+    const sizes: number[] = [];
+    for (const name of (await fs.list('/db')).sort()) if (name.endsWith('.sst')) sizes.push((await fs.readFile(`/db/${name}`)).length);
+    results.push({ sizes, all });
+  }
+  const [w, t] = results as [{ sizes: number[]; all: string[] }, { sizes: number[]; all: string[] }];
+  assert.deepEqual(w.sizes, t.sizes);
+  assert.deepEqual(w.all, t.all);
+});

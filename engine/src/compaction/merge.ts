@@ -44,7 +44,9 @@ export interface MergeResult {
 
 export class CompactionAborted extends Error {}
 
-const YIELD_EVERY = 2048;
+/** The merge runs on the main thread: it yields to the event loop after SLICE_MS of work. */
+const CHECK_EVERY = 64;
+const SLICE_MS = 4;
 
 /** True when some snapshot S has lo <= S < hi. */
 export function snapshotIn(snaps: readonly number[], lo: number, hi: number): boolean {
@@ -163,9 +165,11 @@ export async function runMerge(env: MergeEnv, inputs: readonly Table[]): Promise
       lastKey = first.key;
       if (w.bufferedBytes() > 1 << 20) await w.drain();
     };
+    let sliceStart = performance.now();
     for await (const e of mergeRuns(sources, false)) {
-      if (++res.entriesIn % YIELD_EVERY === 0) {
+      if (++res.entriesIn % CHECK_EVERY === 0 && performance.now() - sliceStart >= SLICE_MS) {
         await new Promise<void>((r) => setImmediate(r));
+        sliceStart = performance.now();
         if (env.shouldStop()) throw new CompactionAborted('compaction aborted');
       }
       const g = group[0];

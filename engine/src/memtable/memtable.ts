@@ -1,19 +1,20 @@
 /**
- * Memtable: the in-memory write buffer. Point tombstones and puts live in a SkipList;
- * range tombstones in a list. A memtable is "active" until frozen, then immutable
- * until its flush is installed. `firstLogNum` is the oldest WAL file holding its data.
+ * Memtable: the in-memory write buffer. Point tombstones and puts live in a SkipList (arena
+ * backed, so `bytes` is the memory really held); range tombstones in a list. A memtable is
+ * "active" until frozen, then immutable until its flush is installed. `firstLogNum` is the
+ * oldest WAL file holding its data.
  */
-import { type Entry, Kind, type RangeTombstone, compareBytes } from '../base/entry.ts';
+import { type Entry, Kind, type RangeTombstone } from '../base/entry.ts';
 import { SkipList } from './skiplist.ts';
 
-/** Approximate per-entry overhead in bytes (node, arrays, object headers). */
-const ENTRY_OVERHEAD = 96;
+/** Charge per range tombstone on top of its keys (object, array slot). */
+const TOMBSTONE_OVERHEAD = 96;
 
 export class Memtable {
   readonly list = new SkipList();
   readonly rangeTombstones: RangeTombstone[] = [];
   readonly firstLogNum: number;
-  bytes = 0;
+  #tombBytes = 0;
   minTs = Number.POSITIVE_INFINITY;
   maxTs = Number.NEGATIVE_INFINITY;
   minSeq = Number.POSITIVE_INFINITY;
@@ -27,12 +28,17 @@ export class Memtable {
     return this.list.length + this.rangeTombstones.length;
   }
 
+  /** Memory held: the list's columns and arena plus range tombstones. */
+  get bytes(): number {
+    return this.list.memoryBytes() + this.#tombBytes;
+  }
+
   add(e: Entry): void {
-    this.bytes += ENTRY_OVERHEAD + e.key.length + e.value.length;
     if (e.seq > this.maxSeq) this.maxSeq = e.seq;
     if (e.seq < this.minSeq) this.minSeq = e.seq;
     if (e.kind === Kind.RANGE_DELETE) {
-      this.rangeTombstones.push({ start: e.key, end: e.value, seq: e.seq });
+      this.rangeTombstones.push({ start: e.key.slice(), end: e.value.slice(), seq: e.seq });
+      this.#tombBytes += TOMBSTONE_OVERHEAD + e.key.length + e.value.length;
       return;
     }
     if (e.ts < this.minTs) this.minTs = e.ts;
@@ -42,10 +48,20 @@ export class Memtable {
 
   /** Newest entry for exactly (key, ts) with seq <= maxSeq. */
   get(key: Uint8Array, ts: number, maxSeq: number): Entry | undefined {
-    const probe: Entry = { key, ts, seq: maxSeq, kind: Kind.PUT, expireAt: 0, value: EMPTY };
-    for (const e of this.list.ascending(probe)) {
-      if (e.ts !== ts || compareBytes(e.key, key) !== 0) return undefined;
-      return e; // first >= probe is the highest seq <= maxSeq
+    const l = this.list;
+    const n = l.seekGE(key, ts, maxSeq);
+    if (n === 0 || l.ts(n) !== ts || !l.keyEquals(n, key)) return undefined;
+    return l.entry(n); // first >= probe is the highest seq <= maxSeq
+  }
+
+  /** Newest entry with seq <= maxSeq at the highest ts of `key` that has one; any kind. */
+  latest(key: Uint8Array, maxSeq: number): Entry | undefined {
+    const l = this.list;
+    // Last node of `key`: last node < (key, +inf ts).
+    let n = l.seekLT(key, Number.MAX_SAFE_INTEGER, -1);
+    while (n !== 0 && l.keyEquals(n, key)) {
+      if (l.seq(n) <= maxSeq) return this.get(key, l.ts(n), maxSeq);
+      n = l.prev(n);
     }
     return undefined;
   }

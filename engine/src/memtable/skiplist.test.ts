@@ -42,3 +42,23 @@ test('a descending cursor sees a consistent list when inserts happen mid-iterati
   assert.ok(seen.includes(1));
   assert.deepEqual(seen, [...seen].sort((a, b) => b - a));
 });
+
+test('runs of ascending inserts (the finger path) keep the list ordered', () => {
+  let s = 7;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const list = new SkipList();
+  const all: Entry[] = [];
+  let seq = 1;
+  for (let step = 0; step < 60; step++) {
+    // A time-major batch: every sensor once, ascending; now and then an out-of-order insert.
+    for (let k = 0; k < 50; k++) {
+      const key = new Uint8Array([Math.floor(k / 10), k % 10]);
+      const e: Entry = { key, ts: r() < 0.05 ? Math.floor(r() * step) : step, seq: seq++, kind: Kind.PUT, expireAt: 0, value: new Uint8Array([k]) };
+      list.insert(e);
+      all.push(e);
+    }
+  }
+  const sorted = [...all].sort(compareEntries);
+  assert.deepEqual([...list.ascending(undefined)], sorted);
+  assert.deepEqual([...list.descending(undefined)], [...sorted].reverse());
+});

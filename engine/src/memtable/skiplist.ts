@@ -1,28 +1,78 @@
 /**
- * SkipList: an ordered set of Entries in internal order (key asc, ts asc, seq desc).
- * Single-threaded (JS); iteration tolerates inserts made while it runs: a forward
- * cursor may or may not see entries inserted behind or ahead of it, never a broken link.
- * Level 0 is doubly linked, so reverse steps are O(1).
+ * SkipList: an ordered set of entries in internal order (key asc, ts asc, seq desc), stored
+ * without per-entry JS objects: key+value bytes are copied into arena chunks, node fields live
+ * in typed-array columns, links in one Int32Array. Everything sits in SharedArrayBuffers, so a
+ * frozen list can be read by a worker thread without copying (see layout()).
+ * Single-threaded writes; iteration tolerates inserts made while it runs: a cursor may or may
+ * not see entries inserted behind or ahead of it, never a broken link. Level 0 is doubly linked.
  */
-import { compareEntries, type Entry } from '../base/entry.ts';
+import type { Entry, Kind } from '../base/entry.ts';
 
-const MAX_HEIGHT = 20;
+const MAX_HEIGHT = 16;
+/** Node 0 is the head; as a link target it means "none". */
+const NIL = 0;
+/** Int32 columns per node: chunk, offset, keyLen, valueLen, level-0 prev, links base. */
+const NI = 6;
+/** Float64 columns per node: ts, seq, expireAt. */
+const NF = 3;
+/** Uint8 columns per node: kind, height. */
+const NB = 2;
+const FIRST_CHUNK = 1024;
+const MAX_CHUNK = 1 << 20;
 
-interface Node {
-  entry: Entry;
-  next: (Node | undefined)[];
-  /** Level-0 predecessor; undefined for the first node. */
-  prev: Node | undefined;
+/** What a worker needs to walk a frozen list (all buffers shared). */
+export interface ListLayout {
+  count: number;
+  ints: Int32Array;
+  nums: Float64Array;
+  bytes: Uint8Array;
+  links: Int32Array;
+  chunks: Uint8Array[];
+}
+
+function sharedOf<T extends Int32Array | Float64Array | Uint8Array>(ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  return new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT));
+}
+
+function grow<T extends Int32Array | Float64Array | Uint8Array>(
+  old: T, ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, need: number,
+): T {
+  if (need <= old.length) return old;
+  let n = old.length * 2;
+  while (n < need) n *= 2;
+  const next = sharedOf(ctor, n);
+  next.set(old);
+  return next;
 }
 
 export class SkipList {
-  #head: Node = { entry: undefined as unknown as Entry, next: new Array(MAX_HEIGHT).fill(undefined), prev: undefined };
+  #ints = sharedOf(Int32Array, 8 * NI);
+  #nums = sharedOf(Float64Array, 8 * NF);
+  #meta = sharedOf(Uint8Array, 8 * NB);
+  #links = sharedOf(Int32Array, MAX_HEIGHT + 16);
+  #linksUsed = MAX_HEIGHT;
+  #chunks: Uint8Array[] = [];
+  #chunkUsed = 0;
+  #nextChunk = FIRST_CHUNK;
+  #arenaBytes = 0;
   #height = 1;
   #length = 0;
   #rand = 0x9e3779b9;
+  /** The finger: the last insert's node (levels below its height), else its predecessors. */
+  #prev = new Int32Array(MAX_HEIGHT);
+  #last = NIL;
 
   get length(): number {
     return this.#length;
+  }
+
+  /** Bytes of memory this list holds (column and arena capacity). */
+  memoryBytes(): number {
+    return this.#ints.byteLength + this.#nums.byteLength + this.#meta.byteLength + this.#links.byteLength + this.#arenaBytes;
+  }
+
+  layout(): ListLayout {
+    return { count: this.#length, ints: this.#ints, nums: this.#nums, bytes: this.#meta, links: this.#links, chunks: this.#chunks };
   }
 
   #randomHeight(): number {
@@ -41,75 +91,209 @@ export class SkipList {
     return h;
   }
 
+  /** Copies `n` bytes' room into the arena; returns [chunk, offset]. */
+  #alloc(n: number): number {
+    let c = this.#chunks[this.#chunks.length - 1];
+    if (c === undefined || this.#chunkUsed + n > c.length) {
+      const size = Math.max(n, this.#nextChunk);
+      if (this.#nextChunk < MAX_CHUNK) this.#nextChunk *= 2;
+      c = sharedOf(Uint8Array, size);
+      this.#chunks.push(c);
+      this.#arenaBytes += size;
+      this.#chunkUsed = 0;
+    }
+    const off = this.#chunkUsed;
+    this.#chunkUsed += n;
+    return off;
+  }
+
+  /** Internal-order comparison of node n with (key, ts, seq). */
+  #cmp(n: number, key: Uint8Array, ts: number, seq: number): number {
+    const ints = this.#ints;
+    const b = n * NI;
+    const c = this.#chunks[ints[b] as number] as Uint8Array;
+    const o = ints[b + 1] as number;
+    const kl = ints[b + 2] as number;
+    const len = kl < key.length ? kl : key.length;
+    for (let i = 0; i < len; i++) {
+      const d = (c[o + i] as number) - (key[i] as number);
+      if (d !== 0) return d;
+    }
+    if (kl !== key.length) return kl - key.length;
+    const nts = this.#nums[n * NF] as number;
+    if (nts !== ts) return nts < ts ? -1 : 1;
+    return seq - (this.#nums[n * NF + 1] as number);
+  }
+
   insert(e: Entry): void {
-    const prev: Node[] = new Array(MAX_HEIGHT);
-    let x = this.#head;
-    for (let lvl = this.#height - 1; lvl >= 0; lvl--) {
-      let n = x.next[lvl];
-      while (n !== undefined && compareEntries(n.entry, e) < 0) {
-        x = n;
-        n = x.next[lvl];
+    const kl = e.key.length;
+    const vl = e.value.length;
+    const n = this.#length + 1;
+    const h = this.#randomHeight();
+    this.#ints = grow(this.#ints, Int32Array, (n + 1) * NI);
+    this.#nums = grow(this.#nums, Float64Array, (n + 1) * NF);
+    this.#meta = grow(this.#meta, Uint8Array, (n + 1) * NB);
+    this.#links = grow(this.#links, Int32Array, this.#linksUsed + h);
+    const off = this.#alloc(kl + vl);
+    const chunk = this.#chunks.length - 1;
+    const c = this.#chunks[chunk] as Uint8Array;
+    c.set(e.key, off);
+    c.set(e.value, off + kl);
+
+    const prev = this.#prev;
+    const links = this.#links;
+    let x = NIL;
+    let top = this.#height - 1;
+    // Finger search: ascending inserts (a sorted batch, time-ordered data) start from the
+    // previous insert's path, climbing only as high as the distance needs.
+    if (this.#last !== NIL && this.#cmp(this.#last, e.key, e.ts, e.seq) < 0) {
+      let lvl = 0;
+      for (;;) {
+        const f = prev[lvl] as number;
+        const nx = links[this.#linkBase(f) + lvl] as number;
+        if (nx === NIL || this.#cmp(nx, e.key, e.ts, e.seq) >= 0 || lvl === top) break;
+        lvl++;
+      }
+      top = lvl;
+      x = prev[lvl] as number;
+    }
+    for (let lvl = top; lvl >= 0; lvl--) {
+      let nx = links[this.#linkBase(x) + lvl] as number;
+      while (nx !== NIL && this.#cmp(nx, e.key, e.ts, e.seq) < 0) {
+        x = nx;
+        nx = links[this.#linkBase(x) + lvl] as number;
       }
       prev[lvl] = x;
     }
-    const h = this.#randomHeight();
     if (h > this.#height) {
-      for (let lvl = this.#height; lvl < h; lvl++) prev[lvl] = this.#head;
+      for (let lvl = this.#height; lvl < h; lvl++) prev[lvl] = NIL;
       this.#height = h;
     }
-    const p0 = prev[0] as Node;
-    const node: Node = { entry: e, next: new Array(h), prev: p0 === this.#head ? undefined : p0 };
-    const succ = p0.next[0];
-    if (succ !== undefined) succ.prev = node;
+    const ints = this.#ints;
+    const b = n * NI;
+    ints[b] = chunk;
+    ints[b + 1] = off;
+    ints[b + 2] = kl;
+    ints[b + 3] = vl;
+    ints[b + 4] = prev[0] as number;
+    ints[b + 5] = this.#linksUsed;
+    this.#linksUsed += h;
+    const nums = this.#nums;
+    nums[n * NF] = e.ts;
+    nums[n * NF + 1] = e.seq;
+    nums[n * NF + 2] = e.expireAt;
+    this.#meta[n * NB] = e.kind;
+    this.#meta[n * NB + 1] = h;
+    const base = ints[b + 5] as number;
     for (let lvl = 0; lvl < h; lvl++) {
-      const p = prev[lvl] as Node;
-      node.next[lvl] = p.next[lvl];
-      p.next[lvl] = node;
+      const p = this.#linkBase(prev[lvl] as number) + lvl;
+      links[base + lvl] = links[p] as number;
+      links[p] = n;
     }
-    this.#length++;
+    const succ = links[base] as number;
+    if (succ !== NIL) ints[succ * NI + 4] = n;
+    for (let lvl = 0; lvl < h; lvl++) prev[lvl] = n;
+    this.#last = n;
+    this.#length = n;
   }
 
-  /** First node with entry >= target (internal order), or undefined. */
-  #seekGE(target: Entry): Node | undefined {
-    let x = this.#head;
-    for (let lvl = this.#height - 1; lvl >= 0; lvl--) {
-      let n = x.next[lvl];
-      while (n !== undefined && compareEntries(n.entry, target) < 0) {
-        x = n;
-        n = x.next[lvl];
-      }
-    }
-    return x.next[0];
+  #linkBase(n: number): number {
+    return n === NIL ? 0 : (this.#ints[n * NI + 5] as number);
   }
 
-  /** Last node with entry < target, or undefined. */
-  #seekLT(target: Entry | undefined): Node | undefined {
-    let x = this.#head;
+  /** First node >= (key, ts, seq) in internal order, or NIL (0). */
+  seekGE(key: Uint8Array, ts: number, seq: number): number {
+    const links = this.#links;
+    let x = NIL;
     for (let lvl = this.#height - 1; lvl >= 0; lvl--) {
-      let n = x.next[lvl];
-      while (n !== undefined && (target === undefined || compareEntries(n.entry, target) < 0)) {
-        x = n;
-        n = x.next[lvl];
+      let nx = links[this.#linkBase(x) + lvl] as number;
+      while (nx !== NIL && this.#cmp(nx, key, ts, seq) < 0) {
+        x = nx;
+        nx = links[this.#linkBase(x) + lvl] as number;
       }
     }
-    return x === this.#head ? undefined : x;
+    return links[this.#linkBase(x)] as number;
+  }
+
+  /** Last node < (key, ts, seq), or the last node when key is undefined; NIL if none. */
+  seekLT(key: Uint8Array | undefined, ts: number, seq: number): number {
+    const links = this.#links;
+    let x = NIL;
+    for (let lvl = this.#height - 1; lvl >= 0; lvl--) {
+      let nx = links[this.#linkBase(x) + lvl] as number;
+      while (nx !== NIL && (key === undefined || this.#cmp(nx, key, ts, seq) < 0)) {
+        x = nx;
+        nx = links[this.#linkBase(x) + lvl] as number;
+      }
+    }
+    return x;
+  }
+
+  next(n: number): number {
+    return this.#links[this.#linkBase(n)] as number;
+  }
+
+  prev(n: number): number {
+    return this.#ints[n * NI + 4] as number;
+  }
+
+  ts(n: number): number {
+    return this.#nums[n * NF] as number;
+  }
+
+  seq(n: number): number {
+    return this.#nums[n * NF + 1] as number;
+  }
+
+  /** True when node n's key equals `key`. */
+  keyEquals(n: number, key: Uint8Array): boolean {
+    const b = n * NI;
+    if (this.#ints[b + 2] !== key.length) return false;
+    const c = this.#chunks[this.#ints[b] as number] as Uint8Array;
+    const o = this.#ints[b + 1] as number;
+    for (let i = 0; i < key.length; i++) if (c[o + i] !== key[i]) return false;
+    return true;
+  }
+
+  /** True when node n's key is in [lower, upper) (undefined: unbounded). */
+  inBounds(n: number, lower: Uint8Array | undefined, upper: Uint8Array | undefined): boolean {
+    const MIN = Number.MIN_SAFE_INTEGER;
+    const MAX = Number.MAX_SAFE_INTEGER;
+    return (lower === undefined || this.#cmp(n, lower, MIN, MAX) >= 0) && (upper === undefined || this.#cmp(n, upper, MIN, MAX) < 0);
+  }
+
+  /** Node n as an Entry; key and value are copies (never views of the arena). */
+  entry(n: number): Entry {
+    const ints = this.#ints;
+    const b = n * NI;
+    const c = this.#chunks[ints[b] as number] as Uint8Array;
+    const o = ints[b + 1] as number;
+    const kl = ints[b + 2] as number;
+    const key = new Uint8Array(kl);
+    key.set(c.subarray(o, o + kl));
+    const value = new Uint8Array(ints[b + 3] as number);
+    value.set(c.subarray(o + kl, o + kl + value.length));
+    return {
+      key, ts: this.#nums[n * NF] as number, seq: this.#nums[n * NF + 1] as number,
+      kind: this.#meta[n * NB] as Kind, expireAt: this.#nums[n * NF + 2] as number, value,
+    };
   }
 
   /** Entries >= from (or from the start), ascending. */
   *ascending(from: Entry | undefined): Generator<Entry> {
-    let n = from === undefined ? this.#head.next[0] : this.#seekGE(from);
-    while (n !== undefined) {
-      yield n.entry;
-      n = n.next[0];
+    let n = from === undefined ? this.next(NIL) : this.seekGE(from.key, from.ts, from.seq);
+    while (n !== NIL) {
+      yield this.entry(n);
+      n = this.next(n);
     }
   }
 
   /** Entries < before (or from the end), descending. */
   *descending(before: Entry | undefined): Generator<Entry> {
-    let n = this.#seekLT(before);
-    while (n !== undefined) {
-      yield n.entry;
-      n = n.prev;
+    let n = before === undefined ? this.seekLT(undefined, 0, 0) : this.seekLT(before.key, before.ts, before.seq);
+    while (n !== NIL) {
+      yield this.entry(n);
+      n = this.prev(n);
     }
   }
 }

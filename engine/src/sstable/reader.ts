@@ -3,7 +3,7 @@
  * and properties are loaded at open; data blocks are read with readAt on demand and decoded
  * whole into the shared BlockCache. Returned entries are shared with the cache: never mutate.
  */
-import { type Entry, Kind, type RangeTombstone, compareBytes, compareEntries, compareKeyTs } from '../base/entry.ts';
+import { type Entry, Kind, type RangeTombstone, compareBytes, compareEntries, compareKeyTs, keySuccessor } from '../base/entry.ts';
 import { ErrorCode, FlowError, corruption, ioError, isFlowError } from '../base/errors.ts';
 import { BLOOM_POLICY, bloomMayContain, bloomPolicy, bloomProblem } from '../bloom/bloom.ts';
 import type { FS, ReadableFile } from '../vfs/fs.ts';
@@ -119,6 +119,21 @@ export class Table {
       }
     }
     return undefined;
+  }
+
+  /** Newest entry with seq <= maxSeq at the highest ts of `key` that has one; any kind. */
+  async latest(key: Uint8Array, maxSeq: number): Promise<Entry | undefined> {
+    if (!this.mayContain(key)) return undefined;
+    const it = this.iter({ lower: key, upper: keySuccessor(key), reverse: true });
+    let best: Entry | undefined;
+    for (let run = await it.nextRun(); run !== undefined; run = await it.nextRun()) {
+      for (const e of run) {
+        if (best !== undefined && e.ts !== best.ts) return best;
+        // Reverse order: seq ascends within one ts.
+        if (e.seq <= maxSeq) best = e;
+      }
+    }
+    return best;
   }
 
   /** Streams runs of matching entries, one block at a time (see TableIterOptions). */
