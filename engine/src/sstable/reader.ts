@@ -3,7 +3,7 @@
  * and properties are loaded at open; data blocks are read with readAt on demand and decoded
  * whole into the shared BlockCache. Returned entries are shared with the cache: never mutate.
  */
-import { type Entry, Kind, type RangeTombstone, compareBytes, compareEntries, compareKeyTs, keySuccessor } from '../base/entry.ts';
+import { type Entry, Kind, type RangeTombstone, compareBytes, compareEntries, compareKeyTs } from '../base/entry.ts';
 import { ErrorCode, FlowError, corruption, ioError, isFlowError } from '../base/errors.ts';
 import { BLOOM_POLICY, bloomMayContain, bloomPolicy, bloomProblem } from '../bloom/bloom.ts';
 import type { FS, ReadableFile } from '../vfs/fs.ts';
@@ -124,12 +124,16 @@ export class Table {
   /** Newest entry with seq <= maxSeq at the highest ts of `key` that has one; any kind. */
   async latest(key: Uint8Array, maxSeq: number): Promise<Entry | undefined> {
     if (!this.mayContain(key)) return undefined;
-    const it = this.iter({ lower: key, upper: keySuccessor(key), reverse: true });
+    const idx = this.#index;
     let best: Entry | undefined;
-    for (let run = await it.nextRun(); run !== undefined; run = await it.nextRun()) {
-      for (const e of run) {
-        if (best !== undefined && e.ts !== best.ts) return best;
-        // Reverse order: seq ascends within one ts.
+    // Backwards from the last block that can hold `key`; seq ascends within one ts going back.
+    for (let i = lowerBound(idx.length, (m) => compareBytes((idx[m] as IndexEntry).firstKey, key) <= 0) - 1; i >= 0; i--) {
+      const ie = idx[i] as IndexEntry;
+      if (compareBytes(ie.lastKey, key) < 0) break;
+      const es = await this.#readBlock(ie, true);
+      for (let j = lowerBound(es.length, (m) => compareBytes((es[m] as Entry).key, key) <= 0) - 1; j >= 0; j--) {
+        const e = es[j] as Entry;
+        if (compareBytes(e.key, key) !== 0 || (best !== undefined && e.ts !== best.ts)) return best;
         if (e.seq <= maxSeq) best = e;
       }
     }
