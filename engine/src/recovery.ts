@@ -12,7 +12,7 @@ import type { ResolvedOptions } from './options.ts';
 import { BlockCache } from './sstable/block-cache.ts';
 import { Table } from './sstable/reader.ts';
 import { VersionSet, missingTable } from './version-set.ts';
-import { type FS, type FileLock, dirName, joinPath } from './vfs/fs.ts';
+import { type FS, type FileLock, joinPath, mkdirDurable } from './vfs/fs.ts';
 import { WalWriter, readWal } from './wal/wal.ts';
 
 export interface Recovered {
@@ -115,15 +115,4 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
     if (orphan) await fs.remove(joinPath(dir, name)).catch(() => undefined);
   }
   return { cache, versions, lock, wal, memtable: mt, lastSeq };
-}
-
-/** mkdir -p, then syncs the parent of each directory it made: a new name is durable only then. */
-async function mkdirDurable(fs: FS, dir: string): Promise<void> {
-  const made: string[] = [];
-  for (let d = dir; (await fs.stat(d)) === undefined; d = dirName(d)) {
-    made.push(d);
-    if (dirName(d) === d) break;
-  }
-  await fs.mkdirp(dir, 0o700);
-  for (const d of made) await fs.syncDir(dirName(d));
 }

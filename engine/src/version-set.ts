@@ -10,7 +10,7 @@ import {
 } from './manifest/manifest.ts';
 import type { Table } from './sstable/reader.ts';
 import type { TableMeta } from './sstable/writer.ts';
-import { type FS, joinPath } from './vfs/fs.ts';
+import { type FS, joinPath, mkdirDurable } from './vfs/fs.ts';
 import { Mutex } from './base/mutex.ts';
 
 const ROLL_MANIFEST_BYTES = 4 << 20;
@@ -130,7 +130,7 @@ export class VersionSet {
       nextFileNum: this.#nextFileNum + 1,
     };
     try {
-      await fs.mkdirp(dir, 0o700);
+      await mkdirDurable(fs, dir);
       for (const t of tables) {
         const data = await fs.readFile(joinPath(this.#dir, tableFileName(t.fileNum)));
         const f = await fs.create(joinPath(dir, tableFileName(t.fileNum)));

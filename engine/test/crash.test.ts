@@ -237,3 +237,16 @@ test('a new database directory survives a power loss (its parent directory is sy
     await db2.close();
   }
 });
+
+test('a checkpoint survives a power loss right after it returns (its new directory is synced)', async () => {
+  const mem = new MemFS({ volatileDirs: true });
+  const db = await openEngine('/db', { sync: { mode: 'always' }, clock: new ManualClock(), fs: mem });
+  await db.write([{ type: 'put', key: Buffer.from('k'), ts: 1, value: Buffer.from('v') }]);
+  await db.flush();
+  await db.checkpoint('/backups/cp');
+  const image = mem.crashClone();
+  await db.close();
+  const cp = await openEngine('/backups/cp', { clock: new ManualClock(), fs: image, createIfMissing: false });
+  assert.equal(Buffer.from((await cp.get(Buffer.from('k')))?.value ?? []).toString(), 'v');
+  await cp.close();
+});

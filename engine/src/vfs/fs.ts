@@ -72,3 +72,14 @@ export function dirName(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? (i === 0 ? '/' : '.') : path.slice(0, i);
 }
+
+/** mkdir -p, then syncs the parent of each directory it made: a new name is durable only then. */
+export async function mkdirDurable(fs: FS, dir: string): Promise<void> {
+  const made: string[] = [];
+  for (let d = dir; (await fs.stat(d)) === undefined; d = dirName(d)) {
+    made.push(d);
+    if (dirName(d) === d) break;
+  }
+  await fs.mkdirp(dir, 0o700);
+  for (const d of made) await fs.syncDir(dirName(d));
+}
