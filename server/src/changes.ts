@@ -6,6 +6,7 @@
  * per record on the write path); entries are built only when read.
  */
 import type { BatchOp } from '@flowdb/engine';
+import { Waiters } from './waiters.ts';
 
 export type ChangeKind = 'put' | 'del' | 'delRange';
 
@@ -49,7 +50,7 @@ export class ChangeFeed {
   #last: number; // highest seq recorded (or the start seq)
   #retention: number;
   #retentionBytes: number;
-  #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
 
   constructor(startSeq: number, retention: number, retentionBytes = 64 * 1024 * 1024) {
     this.#floor = startSeq + 1;
@@ -83,8 +84,7 @@ export class ChangeFeed {
     const last = firstSeq + ops.length - 1;
     if (last > this.#last) this.#last = last;
     this.#trim();
-    for (const w of this.#waiters) w();
-    this.#waiters.clear();
+    this.#waiters.notify();
   }
 
   #trim(): void {
@@ -129,19 +129,8 @@ export class ChangeFeed {
     return out;
   }
 
-  /** Resolves at the next record() call, or when the signal aborts / ms pass. */
+  /** Resolves at the next recorded change, or when the signal aborts / ms pass. */
   wait(signal: AbortSignal, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#waiters.add(done);
-    });
+    return this.#waiters.wait(signal, ms);
   }
 }

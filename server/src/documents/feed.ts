@@ -4,6 +4,8 @@
  * server's clock in µs, so they exceed every seq of an earlier run; nothing
  * from before the start is resumable.
  */
+import { Waiters } from '../waiters.ts';
+
 export type DocChangeKind = 'put' | 'delete' | 'clear';
 
 export interface DocChange {
@@ -30,7 +32,7 @@ export class DocumentFeed {
   #last: number;
   readonly #retention: number;
   readonly #retentionBytes: number;
-  #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
 
   constructor(retention: number, retentionBytes = 64 * 1024 * 1024, startSeq = Math.floor(Date.now() * 1000)) {
     this.#last = startSeq;
@@ -69,8 +71,7 @@ export class DocumentFeed {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
-    for (const w of this.#waiters) w();
-    this.#waiters.clear();
+    this.#waiters.notify();
     return commitSeq;
   }
 
@@ -80,18 +81,8 @@ export class DocumentFeed {
     return this.#entries.slice(start, Math.min(this.#entries.length, start + max));
   }
 
-  /** Resolves at the next append, or when the signal aborts / ms pass. */
+  /** Resolves at the next recorded change, or when the signal aborts / ms pass. */
   wait(signal: AbortSignal, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
-        this.#waiters.delete(finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      signal.addEventListener('abort', finish, { once: true });
-      this.#waiters.add(finish);
-    });
+    return this.#waiters.wait(signal, ms);
   }
 }
