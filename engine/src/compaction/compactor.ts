@@ -1,6 +1,9 @@
 /**
  * Compactor: runs compactions for one Engine, one at a time (a mutex), in the background after
- * flushes or when asked (compact(), write stalls). Installation order (crash safe):
+ * flushes or when asked (compact(), write stalls). The merge's CPU work (decode, merge, encode)
+ * runs in an engine worker thread (run.ts; in-thread, time-sliced, with workerThreads: false or
+ * when no worker can start); every file operation stays on this thread, on the FS seam.
+ * Installation order (crash safe):
  *   outputs written + synced, directory synced → ONE manifest edit {add outputs at their level,
  *   remove inputs} → input files deleted once no reader holds them (acquire/release ref counts).
  * A crash before the edit leaves orphan outputs, after it orphan inputs; recovery deletes both.
@@ -19,7 +22,8 @@ import type { VersionSet } from '../version-set.ts';
 import {
   NUM_LEVELS, type Plan, type Pointers, groupLevels, levelBytes, manualPlan, pendingBytes, pick, pickExpired,
 } from './levels.ts';
-import { CompactionAborted, runMerge } from './merge.ts';
+import { CompactionAborted } from './merge.ts';
+import { runMerge } from './run.ts';
 
 export interface CompactorHost {
   dir: string;
@@ -238,7 +242,7 @@ export class Compactor {
         targetFileBytes: h.opts.targetFileBytes,
         newFileNum: () => h.versions.newFileNum(),
         snapshots: snaps, now: h.opts.clock.nowMicros(), bottommost: plan.bottommost,
-        shouldStop: () => this.#closing,
+        shouldStop: () => this.#closing, useWorker: h.opts.workerThreads,
       }, inputs);
       outputs = res.outputs;
       entriesIn = res.entriesIn + res.tombstonesIn;

@@ -6,11 +6,11 @@
  */
 import { ioError } from '../base/errors.ts';
 import type { Memtable } from '../memtable/memtable.ts';
-import { TableEncoder, type TableWriterOptions } from '../sstable/encoder.ts';
+import { type EncodedTail, TableEncoder, type TableWriterOptions } from '../sstable/encoder.ts';
 import { type TableMeta, propsToMeta } from '../sstable/writer.ts';
 import type { FS, WritableFile } from '../vfs/fs.ts';
 import { LayoutCursor } from './cursor.ts';
-import { type EncodedTable, WorkerUnavailable, flushPool } from './pool.ts';
+import { WorkerUnavailable, flushPool } from './pool.ts';
 
 export { flushPool };
 
@@ -55,7 +55,7 @@ async function append(file: WritableFile, path: string, bufs: Uint8Array[]): Pro
   }
 }
 
-async function inThread(file: WritableFile, path: string, fileNum: number, opts: TableWriterOptions, mt: Memtable): Promise<EncodedTable> {
+async function inThread(file: WritableFile, path: string, fileNum: number, opts: TableWriterOptions, mt: Memtable): Promise<EncodedTail> {
   const enc = new TableEncoder(fileNum, opts);
   const cur = new LayoutCursor(mt.list.layout());
   for (let e = cur.next(); e !== undefined; e = cur.next()) {
@@ -66,7 +66,7 @@ async function inThread(file: WritableFile, path: string, fileNum: number, opts:
   return enc.finish();
 }
 
-async function viaWorker(file: WritableFile, path: string, fileNum: number, opts: TableWriterOptions, mt: Memtable): Promise<EncodedTable> {
+async function viaWorker(file: WritableFile, path: string, fileNum: number, opts: TableWriterOptions, mt: Memtable): Promise<EncodedTail> {
   const flow = new Int32Array(new SharedArrayBuffer(8));
   let chain = Promise.resolve();
   let failed: unknown;
@@ -82,9 +82,14 @@ async function viaWorker(file: WritableFile, path: string, fileNum: number, opts
       Atomics.notify(flow, 1);
     });
   };
-  let t: EncodedTable;
+  let t: EncodedTail;
   try {
-    t = await flushPool.run({ fileNum, opts: { ...opts }, layout: mt.list.layout(), tombstones: mt.rangeTombstones, flow }, onBlocks);
+    const job = { kind: 'flush' as const, fileNum, opts: { ...opts }, layout: mt.list.layout(), tombstones: mt.rangeTombstones, flow };
+    const done = await flushPool.run(job, (m) => {
+      if (m.type === 'blocks') onBlocks(m.bufs);
+    });
+    if (done.type !== 'flushed') throw new Error(`flush worker answered ${done.type}`);
+    t = done;
   } finally {
     await chain;
   }

@@ -1,58 +1,81 @@
 /**
- * FlushPool: one process-wide worker thread (worker.ts) that encodes frozen memtables.
- * Jobs run one at a time in the worker. The worker is ref'd only while a job is pending.
- * If the worker cannot start (e.g. a bundle without worker.ts), the pool is marked
- * unavailable and callers encode in-thread.
+ * WorkerPool: the process-wide engine worker threads (worker.ts), shared by flush and
+ * compaction jobs. Up to MAX_WORKERS threads, started on demand; a job goes to an idle thread
+ * (else the least busy one). Jobs of one thread interleave only at its awaits. A thread is
+ * ref'd only while it has a job. If no thread can start (e.g. a bundle without the worker
+ * file), the pool is marked unavailable and callers do the work in-thread.
+ * From source (this module is a .ts file) the entry is ./worker.ts; in the server bundle it
+ * is engine-worker.mjs next to the bundle (scripts/bundle-server.sh builds it).
  */
 import { Worker } from 'node:worker_threads';
-import type { TableProps } from '../sstable/props.ts';
-import type { FlushJob, FlushReply } from './protocol.ts';
+import { ErrorCode, FlowError } from '../base/errors.ts';
+import type { CompactJob, FlushJob, FromWorker, JobDone, ToWorker } from './protocol.ts';
+import { fromWire } from './wire.ts';
 
 export class WorkerUnavailable extends Error {}
 
-export interface EncodedTable {
-  tail: Uint8Array[];
-  props: TableProps;
-  size: number;
+export type JobInit = Omit<FlushJob, 'id'> | Omit<CompactJob, 'id'>;
+
+/** Sends replies to one job's worker. */
+export interface JobPort {
+  post(m: ToWorker, transfer?: ArrayBuffer[]): void;
 }
 
 interface Pending {
-  onBlocks(bufs: Uint8Array[]): void;
-  resolve(t: EncodedTable): void;
+  onMessage(m: FromWorker, port: JobPort): void;
+  resolve(d: JobDone): void;
   reject(e: unknown): void;
 }
 
-class FlushPool {
-  #worker: Worker | undefined;
-  #started = false;
+interface Slot {
+  worker: Worker;
+  started: boolean;
+  jobs: Map<number, Pending>;
+}
+
+const MAX_WORKERS = 2;
+
+export const WORKER_BUNDLE_FILE = 'engine-worker.mjs';
+
+export function workerEntry(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./worker.ts', import.meta.url) : new URL(`./${WORKER_BUNDLE_FILE}`, import.meta.url);
+}
+
+class WorkerPool {
+  #slots: Slot[] = [];
   #broken = false;
-  #jobs = new Map<number, Pending>();
   #nextId = 1;
 
   get available(): boolean {
     return !this.#broken;
   }
 
-  run(job: Omit<FlushJob, 'id'>, onBlocks: (bufs: Uint8Array[]) => void): Promise<EncodedTable> {
-    return new Promise<EncodedTable>((resolve, reject) => {
-      if (this.#broken) return reject(new WorkerUnavailable('flush worker unavailable'));
-      let w: Worker;
+  /** Live worker threads (for tests and stats). */
+  get threads(): number {
+    return this.#slots.length;
+  }
+
+  /** Runs a job; `onMessage` gets its intermediate messages. Rejects with WorkerUnavailable when no thread can start. */
+  run(job: JobInit, onMessage: (m: FromWorker, port: JobPort) => void, transfer: ArrayBuffer[] = []): Promise<JobDone> {
+    return new Promise<JobDone>((resolve, reject) => {
+      if (this.#broken) return reject(new WorkerUnavailable('engine worker unavailable'));
+      let s: Slot;
       try {
-        w = this.#spawn();
+        s = this.#pick();
       } catch (e) {
         this.#broken = true;
-        return reject(new WorkerUnavailable(`flush worker failed to start: ${String(e)}`));
+        return reject(new WorkerUnavailable(`engine worker failed to start: ${String(e)}`));
       }
       const id = this.#nextId++;
-      this.#jobs.set(id, { onBlocks, resolve, reject });
-      w.ref();
-      w.postMessage({ ...job, id } satisfies FlushJob);
+      s.jobs.set(id, { onMessage, resolve, reject });
+      s.worker.ref();
+      s.worker.postMessage({ ...job, id } as ToWorker, transfer);
     });
   }
 
-  /** Starts the worker ahead of the first flush (module loading takes a while). */
+  /** Starts a thread ahead of the first job (module loading takes a while). */
   warm(): void {
-    if (this.#broken) return;
+    if (this.#broken || this.#slots.length > 0) return;
     try {
       this.#spawn();
     } catch {
@@ -60,37 +83,54 @@ class FlushPool {
     }
   }
 
-  #spawn(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
-    const w = new Worker(new URL('./worker.ts', import.meta.url));
-    this.#worker = w;
-    this.#started = false;
+  /** Terminates every thread (tests: a worker dying mid-job). Pending jobs reject. */
+  async terminateAll(): Promise<void> {
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+
+  #pick(): Slot {
+    const idle = this.#slots.find((s) => s.jobs.size === 0);
+    if (idle !== undefined) return idle;
+    if (this.#slots.length < MAX_WORKERS) return this.#spawn();
+    return this.#slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+  }
+
+  #spawn(): Slot {
+    const w = new Worker(workerEntry());
+    const s: Slot = { worker: w, started: false, jobs: new Map() };
+    this.#slots.push(s);
+    const port: JobPort = { post: (m, t = []) => w.postMessage(m, t) };
     w.on('online', () => {
-      this.#started = true;
+      s.started = true;
     });
-    w.on('message', (m: FlushReply) => {
-      const p = this.#jobs.get(m.id);
+    w.on('message', (m: FromWorker) => {
+      const p = s.jobs.get(m.id);
       if (p === undefined) return;
-      if (m.type === 'blocks') return p.onBlocks(m.bufs);
-      this.#jobs.delete(m.id);
-      if (this.#jobs.size === 0) w.unref();
-      if (m.type === 'done') p.resolve({ tail: m.tail, props: m.props, size: m.size });
-      else p.reject(new Error(`flush worker: ${m.message}`));
+      if (m.type !== 'flushed' && m.type !== 'merged' && m.type !== 'error') return p.onMessage(m, port);
+      s.jobs.delete(m.id);
+      if (s.jobs.size === 0) w.unref();
+      if (m.type === 'error') p.reject(fromWire(m.error, 'engine worker'));
+      else p.resolve(m);
     });
     const fail = (e: unknown): void => {
-      if (this.#worker !== w) return;
-      this.#worker = undefined;
-      if (!this.#started) this.#broken = true;
-      const err = this.#broken ? new WorkerUnavailable(`flush worker failed to start: ${String(e)}`) : e;
-      for (const p of this.#jobs.values()) p.reject(err);
-      this.#jobs.clear();
+      const i = this.#slots.indexOf(s);
+      if (i < 0) return;
+      this.#slots.splice(i, 1);
+      if (!s.started) this.#broken = true;
+      const err = this.#broken
+        ? new WorkerUnavailable(`engine worker failed to start: ${String(e)}`)
+        : new FlowError(ErrorCode.IO_ERROR, `engine worker died: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      for (const p of s.jobs.values()) p.reject(err);
+      s.jobs.clear();
     };
     w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`flush worker exited with code ${code}`)));
+    w.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
     // After the listeners: adding a 'message' listener refs the worker again.
     w.unref();
-    return w;
+    return s;
   }
 }
 
-export const flushPool = new FlushPool();
+export const workerPool = new WorkerPool();
+/** The flush side's name for the one pool. */
+export const flushPool = workerPool;
