@@ -9,7 +9,8 @@ import { BLOOM_POLICY, bloomMayContain, bloomPolicy, bloomProblem } from '../blo
 import type { FS, ReadableFile } from '../vfs/fs.ts';
 import type { BlockCache } from './block-cache.ts';
 import { decodeBlock } from './block.ts';
-import { FOOTER_BYTES, type BlockHandle, type IndexEntry, decodeFooter, decodeIndex, openBlock } from './format.ts';
+import { FOOTER_BYTES, type BlockHandle, decodeFooter, decodeIndex, openBlock } from './format.ts';
+import { PackedIndex } from './packed-index.ts';
 import { type TableProps, decodeProps, decodeRangeDels } from './props.ts';
 import { type TableMeta, propsToMeta } from './writer.ts';
 
@@ -38,12 +39,12 @@ export class Table {
   #path: string;
   #file: ReadableFile;
   #cache: BlockCache;
-  #index: IndexEntry[];
+  #index: PackedIndex;
   #bloom: Uint8Array | undefined;
   #loading = new Map<number, Promise<readonly Entry[]>>();
   #closed = false;
 
-  private constructor(path: string, fileNum: number, file: ReadableFile, cache: BlockCache, index: IndexEntry[],
+  private constructor(path: string, fileNum: number, file: ReadableFile, cache: BlockCache, index: PackedIndex,
     bloom: Uint8Array | undefined, dels: RangeTombstone[], props: TableProps) {
     this.#path = path;
     this.fileNum = fileNum;
@@ -75,7 +76,7 @@ export class Table {
         if (h.offset < metaStart) throw corruption('meta block before the index', path, h.offset);
         return openBlock(meta.subarray(h.offset - metaStart, h.offset - metaStart + h.length), path, h.offset);
       };
-      const index = decodeIndex(block(footer.index), metaStart, path, footer.index.offset);
+      const index = new PackedIndex(decodeIndex(block(footer.index), metaStart, path, footer.index.offset));
       let bloom: Uint8Array | undefined;
       if (footer.bloom.length > 0) {
         bloom = block(footer.bloom).slice();
@@ -106,12 +107,11 @@ export class Table {
     if (!this.mayContain(key)) return undefined;
     const idx = this.#index;
     // First block whose last (key, ts) >= target; versions of one (key, ts) may continue into later blocks.
-    let i = lowerBound(idx.length, (m) => compareKeyTs((idx[m] as IndexEntry).lastKey, (idx[m] as IndexEntry).lastTs, key, ts) < 0);
+    let i = lowerBound(idx.length, (m) => idx.compare(m, 1, key, ts) < 0);
     for (; i < idx.length; i++) {
-      const ie = idx[i] as IndexEntry;
-      if (compareKeyTs(ie.firstKey, ie.firstTs, key, ts) > 0) break;
-      if (ts < ie.minTs || ts > ie.maxTs) continue;
-      const es = await this.#readBlock(ie, true);
+      if (idx.compare(i, 0, key, ts) > 0) break;
+      if (ts < idx.minTs(i) || ts > idx.maxTs(i)) continue;
+      const es = await this.#readBlock(i, true);
       for (let j = lowerBound(es.length, (m) => compareKeyTs((es[m] as Entry).key, (es[m] as Entry).ts, key, ts) < 0); j < es.length; j++) {
         const e = es[j] as Entry;
         if (e.ts !== ts || compareBytes(e.key, key) !== 0) return undefined;
@@ -127,10 +127,9 @@ export class Table {
     const idx = this.#index;
     let best: Entry | undefined;
     // Backwards from the last block that can hold `key`; seq ascends within one ts going back.
-    for (let i = lowerBound(idx.length, (m) => compareBytes((idx[m] as IndexEntry).firstKey, key) <= 0) - 1; i >= 0; i--) {
-      const ie = idx[i] as IndexEntry;
-      if (compareBytes(ie.lastKey, key) < 0) break;
-      const es = await this.#readBlock(ie, true);
+    for (let i = lowerBound(idx.length, (m) => idx.compare(m, 0, key, NaN) <= 0) - 1; i >= 0; i--) {
+      if (idx.compare(i, 1, key, NaN) < 0) break;
+      const es = await this.#readBlock(i, true);
       for (let j = lowerBound(es.length, (m) => compareBytes((es[m] as Entry).key, key) <= 0) - 1; j >= 0; j--) {
         const e = es[j] as Entry;
         if (compareBytes(e.key, key) !== 0 || (best !== undefined && e.ts !== best.ts)) return best;
@@ -146,18 +145,20 @@ export class Table {
     const tsFrom = opts.tsFrom ?? Number.MIN_SAFE_INTEGER;
     const tsTo = opts.tsTo ?? Number.MAX_SAFE_INTEGER;
     const idx = this.#index;
-    let first = lower === undefined ? 0 : lowerBound(idx.length, (m) => compareBytes((idx[m] as IndexEntry).lastKey, lower) < 0);
-    let last = upper === undefined ? idx.length - 1 : lowerBound(idx.length, (m) => compareBytes((idx[m] as IndexEntry).firstKey, upper) < 0) - 1;
+    let first = lower === undefined ? 0 : lowerBound(idx.length, (m) => idx.compare(m, 1, lower, NaN) < 0);
+    let last = upper === undefined ? idx.length - 1 : lowerBound(idx.length, (m) => idx.compare(m, 0, upper, NaN) < 0) - 1;
     if (tsFrom > tsTo || (lower !== undefined && upper !== undefined && compareBytes(lower, upper) >= 0)) last = first - 1;
     const next = async (): Promise<Entry[] | undefined> => {
       while (first <= last) {
-        const ie = idx[reverse ? last-- : first++] as IndexEntry;
-        if (ie.maxTs < tsFrom || ie.minTs > tsTo) continue;
-        const es = await this.#readBlock(ie, fillCache);
+        const i = reverse ? last-- : first++;
+        const minTs = idx.minTs(i);
+        const maxTs = idx.maxTs(i);
+        if (maxTs < tsFrom || minTs > tsTo) continue;
+        const es = await this.#readBlock(i, fillCache);
         const a = lower === undefined ? 0 : lowerBound(es.length, (m) => compareBytes((es[m] as Entry).key, lower) < 0);
         const b = upper === undefined ? es.length : lowerBound(es.length, (m) => compareBytes((es[m] as Entry).key, upper) < 0);
         let run = es.slice(a, b);
-        if (ie.minTs < tsFrom || ie.maxTs > tsTo) run = run.filter((e) => e.ts >= tsFrom && e.ts <= tsTo);
+        if (minTs < tsFrom || maxTs > tsTo) run = run.filter((e) => e.ts >= tsFrom && e.ts <= tsTo);
         if (run.length === 0) continue;
         return reverse ? run.reverse() : run;
       }
@@ -172,7 +173,8 @@ export class Table {
     const p = this.props;
     let prev: Entry | undefined;
     const n = { entries: 0, puts: 0, deletes: 0, raw: 0 };
-    for (const ie of this.#index) {
+    for (let i = 0; i < this.#index.length; i++) {
+      const ie = this.#index.entry(i);
       const at = (msg: string): void => void problems.push(`${this.#path}@${ie.offset}: ${msg}`);
       let es: Entry[];
       try {
@@ -221,27 +223,28 @@ export class Table {
     await this.#file.close();
   }
 
-  async #readBlock(ie: IndexEntry, fillCache: boolean): Promise<readonly Entry[]> {
-    const hit = this.#cache.get(this.fileNum, ie.offset);
+  async #readBlock(i: number, fillCache: boolean): Promise<readonly Entry[]> {
+    const offset = this.#index.offset(i);
+    const hit = this.#cache.get(this.fileNum, offset);
     if (hit !== undefined) return hit;
-    const loading = this.#loading.get(ie.offset);
+    const loading = this.#loading.get(offset);
     if (loading !== undefined) return loading;
     const p = (async () => {
       if (this.#closed) throw new FlowError(ErrorCode.CLOSED, `table ${this.#path} is closed`);
-      const stored = await readAt(this.#file, this.#path, ie.offset, ie.length);
-      let payload = openBlock(stored, this.#path, ie.offset);
+      const stored = await readAt(this.#file, this.#path, offset, this.#index.blockLength(i));
+      let payload = openBlock(stored, this.#path, offset);
       // Don't let cached subarrays pin a much larger buffer.
       if (payload.buffer.byteLength > 2 * payload.length + 4096) payload = payload.slice();
-      const es = decodeBlock(payload, this.#path, ie.offset);
-      if (es.length === 0) throw corruption('empty data block', this.#path, ie.offset);
-      if (fillCache) this.#cache.put(this.fileNum, ie.offset, es, payload.length + es.length * ENTRY_OVERHEAD);
+      const es = decodeBlock(payload, this.#path, offset);
+      if (es.length === 0) throw corruption('empty data block', this.#path, offset);
+      if (fillCache) this.#cache.put(this.fileNum, offset, es, payload.length + es.length * ENTRY_OVERHEAD);
       return es;
     })();
-    this.#loading.set(ie.offset, p);
+    this.#loading.set(offset, p);
     try {
       return await p;
     } finally {
-      this.#loading.delete(ie.offset);
+      this.#loading.delete(offset);
     }
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * Memory probe (not in CI): ingests time-major records into one engine and prints, every
+ * `--every` records, process.memoryUsage(), VmRSS and the table count, as JSON lines.
+ * `node bench/engine/mem-probe.ts --records 2000000 --memtable 262144 --workers false`
+ * `--gc true` runs global.gc() before each sample (needs --expose-gc) to separate garbage from leaks.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openEngine } from '@flowdb/engine';
+import { ValueSource, ingestBatch } from './workload.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    records: { type: 'string', default: '2000000' },
+    every: { type: 'string', default: '250000' },
+    memtable: { type: 'string', default: String(64 << 20) },
+    workers: { type: 'string', default: 'true' },
+    compaction: { type: 'string', default: 'true' },
+    'level-base': { type: 'string', default: String(64 << 20) },
+    gc: { type: 'string', default: 'false' },
+  },
+});
+
+const mb = (n: number) => Math.round(n / 2 ** 20);
+function vm(field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? 0 : Number(m[1]) * 1024;
+}
+
+const dir = mkdtempSync(join(process.env['FLOWDB_BENCH_TMP'] ?? tmpdir(), 'flowdb-memprobe-'));
+const db = await openEngine(dir, {
+  sync: { mode: 'none' },
+  memtableBytes: Number(a.memtable),
+  workerThreads: a.workers === 'true',
+  autoCompaction: a.compaction === 'true',
+  levelBaseBytes: Number(a['level-base']),
+});
+const vs = new ValueSource();
+const records = Number(a.records);
+const every = Number(a.every);
+const gc = (globalThis as { gc?: () => void }).gc;
+const t0 = performance.now();
+for (let step = 0; step * 1000 < records; step++) {
+  await db.write(ingestBatch(vs, 1000, step).map((r) => ({ type: 'put' as const, key: r.key, ts: r.ts, value: r.value })));
+  if (((step + 1) * 1000) % every === 0) {
+    if (a.gc === 'true' && gc !== undefined) gc();
+    const m = process.memoryUsage();
+    const s = db.stats();
+    console.log(JSON.stringify({
+      records: (step + 1) * 1000, s: Math.round((performance.now() - t0) / 100) / 10, rss: mb(m.rss), hwm: mb(vm('VmHWM')),
+      heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers),
+      tables: s.sstableCount, perLevel: s.tablesPerLevel.join('/'), sstMB: mb(s.sstableBytes), memtableMB: mb(s.memtableBytes),
+      frozen: s.frozenMemtableCount, cacheMB: mb(s.blockCacheBytes),
+    }));
+  }
+}
+await db.close();
+rmSync(dir, { recursive: true, force: true });
