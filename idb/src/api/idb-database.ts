@@ -48,6 +48,8 @@ export interface DatabaseInternals {
 }
 export let dbi: DatabaseInternals;
 
+/** The IDL enum (checked when the argument is converted) and the modes transaction() accepts. */
+const MODE_ENUM: readonly string[] = ['readonly', 'readwrite', 'versionchange'];
 const MODES: readonly string[] = ['readonly', 'readwrite'];
 const DURABILITIES: readonly string[] = ['default', 'strict', 'relaxed'];
 
@@ -122,9 +124,10 @@ export class IDBDatabase extends IDBEventTarget {
   get onversionchange(): ((ev: Event) => unknown) | null { return this.getHandler('versionchange'); }
   set onversionchange(fn: ((ev: Event) => unknown) | null) { this.setHandler('versionchange', fn); }
 
-  #liveUpgrade(): IDBTransaction {
+  /** The upgrade transaction: set until it has finished (its abort event dispatched), even once inactive. */
+  #upgrade(): IDBTransaction {
     const tx = this.#upgradeTx;
-    if (!tx || txi.isFinished(tx)) throw domError('InvalidStateError', 'this needs a running versionchange transaction');
+    if (!tx) throw domError('InvalidStateError', 'this needs a running versionchange transaction');
     return tx;
   }
 
@@ -132,7 +135,7 @@ export class IDBDatabase extends IDBEventTarget {
   createObjectStore(name: string, options: IDBObjectStoreParameters = {}): IDBObjectStore {
     requireArgs(arguments.length, 1, 'createObjectStore()');
     name = String(name);
-    const tx = this.#liveUpgrade();
+    const tx = this.#upgrade();
     txi.checkActive(tx);
     const keyPath = toKeyPath(options.keyPath);
     const schema = this.#host.entry.schema;
@@ -150,7 +153,7 @@ export class IDBDatabase extends IDBEventTarget {
   deleteObjectStore(name: string): void {
     requireArgs(arguments.length, 1, 'deleteObjectStore()');
     name = String(name);
-    const tx = this.#liveUpgrade();
+    const tx = this.#upgrade();
     txi.checkActive(tx);
     const schema = this.#host.entry.schema;
     const store = schema.stores.get(name);
@@ -167,7 +170,7 @@ export class IDBDatabase extends IDBEventTarget {
   /** https://w3c.github.io/IndexedDB/#dom-idbdatabase-transaction */
   transaction(storeNames: string | Iterable<string>, mode: IDBTransactionMode = 'readonly', options: IDBTransactionOptions = {}): IDBTransaction {
     requireArgs(arguments.length, 1, 'transaction()');
-    if (!MODES.includes(String(mode))) throw new TypeError(`invalid transaction mode "${String(mode)}"`);
+    if (!MODE_ENUM.includes(String(mode))) throw new TypeError(`invalid transaction mode "${String(mode)}"`);
     const durability = options.durability ?? 'default';
     if (!DURABILITIES.includes(String(durability))) throw new TypeError(`invalid durability "${String(durability)}"`);
     if (this.#upgradeTx && !txi.isFinished(this.#upgradeTx)) throw domError('InvalidStateError', 'a versionchange transaction is running');
@@ -177,6 +180,7 @@ export class IDBDatabase extends IDBEventTarget {
       if (!this.#host.entry.schema.stores.has(n)) throw domError('NotFoundError', `no object store "${n}"`);
     }
     if (names.length === 0) throw domError('InvalidAccessError', 'the scope is empty');
+    if (!MODES.includes(mode)) throw new TypeError(`a transaction cannot be opened in mode "${mode}"`);
     const tx = txi.create(this, this.#txHost, [...new Set(names)], mode, durability);
     this.#txs.add(tx);
     return tx;

@@ -126,6 +126,31 @@ export const versionChange = group('versions and upgrades', [
     },
   },
   {
+    name: 'after abort() in an upgrade, schema calls throw TransactionInactiveError until it finishes',
+    async run(env) {
+      const seen: string[] = [];
+      const name = (fn: () => unknown): string => {
+        try { fn(); return 'no error'; } catch (e) { return (e as Error).name; }
+      };
+      let upgradeDb: DatabaseLike | undefined;
+      const err = await openFails(env, 'db', 1, (d, tx) => {
+        upgradeDb = d;
+        d.createObjectStore('s');
+        tx.abort();
+        // The connection's upgrade transaction is still set, only inactive: the state check wins
+        // over the key path and store name checks.
+        seen.push(name(() => d.createObjectStore('s2', { keyPath: '-invalid-' })));
+        seen.push(name(() => d.deleteObjectStore('nope')));
+      });
+      assert.equal(err.name, 'AbortError');
+      // Once the upgrade transaction has finished there is none: InvalidStateError.
+      const d = upgradeDb as DatabaseLike;
+      seen.push(name(() => d.createObjectStore('s3')));
+      seen.push(name(() => d.deleteObjectStore('s')));
+      assert.deepEqual(seen, ['TransactionInactiveError', 'TransactionInactiveError', 'InvalidStateError', 'InvalidStateError']);
+    },
+  },
+  {
     name: 'versionchange reaches open connections; blocked fires while they stay open',
     async run(env) {
       const a = await open(env, 'db', 1);
