@@ -23,6 +23,7 @@ import { LOCK, parseFileName, tableFileName, walFileName } from './base/file-nam
 import { LatencyHistogram } from './base/histogram.ts';
 import { Mutex } from './base/mutex.ts';
 import { Memtable } from './memtable/memtable.ts';
+import { ArenaPool } from './memtable/skiplist.ts';
 import { type ResolvedOptions, resolveOptions } from './options.ts';
 import {
   type Bounds, type RunSource, collectTombstones, coveredBy, inBounds, isLive, memtableSource, mergeRuns, resolveVisible,
@@ -68,6 +69,8 @@ export class Engine implements KV {
   #active: Memtable;
   /** Frozen memtables, newest first. */
   #frozen: Memtable[] = [];
+  /** Buffers of flushed memtables, reused by the next active one. */
+  readonly #arenas = new ArenaPool(1);
   #lastSeq: number;
   #queue: PendingWrite[] = [];
   #committing = false;
@@ -325,7 +328,7 @@ export class Engine implements KV {
     this.#walDirty = false;
     const frozen = this.#active;
     this.#frozen.unshift(frozen);
-    this.#active = new Memtable(num);
+    this.#active = new Memtable(num, this.#arenas);
     this.events.emit('memtableFrozen', { records: frozen.records, bytes: frozen.bytes, walFileNum: num });
     this.#scheduleFlush();
   }
@@ -449,6 +452,7 @@ export class Engine implements KV {
       fileNum, records: mt.records, bytes: table?.meta.size ?? 0, durationMs: ms,
       minTs: Number.isFinite(mt.minTs) ? mt.minTs : 0, maxTs: Number.isFinite(mt.maxTs) ? mt.maxTs : 0,
     });
+    mt.retire(this.#arenas);
   }
 
   // ---- reads -----------------------------------------------------------------------------
@@ -600,15 +604,17 @@ export class Engine implements KV {
     const mems = [this.#active, ...this.#frozen];
     const tables = this.#versions.tables();
     this.#compactor.acquire(tables);
-    return this.#holding(tables, this.#scan(b, readSeq, reverse, mems, tables, opts.limit, opts.keysOnly === true));
+    for (const mt of mems) mt.retain();
+    return this.#holding(mems, tables, this.#scan(b, readSeq, reverse, mems, tables, opts.limit, opts.keysOnly === true));
   }
 
-  /** Keeps `tables` referenced (their files alive) until the scan finishes or is closed. */
-  async *#holding(tables: readonly Table[], it: AsyncGenerator<Record>): AsyncGenerator<Record> {
+  /** Keeps `tables` (their files) and `mems` (their arenas) alive until the scan finishes or is closed. */
+  async *#holding(mems: Memtable[], tables: readonly Table[], it: AsyncGenerator<Record>): AsyncGenerator<Record> {
     try {
       yield* it;
     } finally {
       this.#compactor.release(tables);
+      for (const mt of mems) mt.release();
     }
   }
 

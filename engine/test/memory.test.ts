@@ -4,10 +4,14 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Kind } from '../src/base/entry.ts';
+import { openEngine } from '../src/index.ts';
+import { Memtable } from '../src/memtable/memtable.ts';
+import { ArenaPool } from '../src/memtable/skiplist.ts';
 import { BlockCache } from '../src/sstable/block-cache.ts';
 import { Table } from '../src/sstable/reader.ts';
 import { TinyFS } from '../src/sstable/test-support.ts';
 import { TableWriter } from '../src/sstable/writer.ts';
+import { MemFS } from '../src/vfs/index.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -34,4 +38,46 @@ test('an open table keeps its block index off the JS heap (< 100 B of heap per d
   assert.ok(blocks > 50_000, `${blocks} blocks`);
   assert.ok(perBlock < 100, `${perBlock.toFixed(0)} B of JS heap per indexed block`);
   assert.equal(tables.length, 5);
+});
+
+test('a flushed memtable hands its arena to the next memtable; a retained one keeps it until released', () => {
+  const pool = new ArenaPool(1);
+  const put = (mt: Memtable, i: number): void =>
+    mt.add({ key: Buffer.from(`k${String(i).padStart(6, '0')}`), ts: i, seq: i + 1, kind: Kind.PUT, expireAt: Number.MAX_SAFE_INTEGER, value: new Uint8Array(500).fill(i & 0xff) });
+  const a = new Memtable(1, pool);
+  for (let i = 0; i < 20_000; i++) put(a, i);
+  const chunksA = new Set(a.list.layout().chunks.map((c) => c.buffer));
+  a.retain();
+  a.retire(pool);
+  assert.equal(pool.size, 0, 'held by a reader: not pooled');
+  assert.equal(a.get(Buffer.from('k000123'), 123, 1e9)?.value[0], 123);
+  a.release();
+  assert.equal(pool.size, 1);
+  const b = new Memtable(2, pool);
+  assert.equal(pool.size, 0);
+  for (let i = 0; i < 20_000; i++) put(b, i);
+  const reused = b.list.layout().chunks.filter((c) => chunksA.has(c.buffer)).length;
+  assert.ok(reused >= chunksA.size - 12, `${reused} of ${chunksA.size} chunks reused`);
+  assert.equal(b.records, 20_000);
+  assert.equal(b.get(Buffer.from('k019999'), 19_999, 1e9)?.value[0], 19_999 & 0xff);
+});
+
+test('a scan open across flushes reads its memtable intact while later memtables reuse arenas', async () => {
+  const db = await openEngine('/db', { fs: new MemFS(), sync: { mode: 'none' }, workerThreads: false, autoCompaction: false });
+  const val = (tag: string, i: number) => Buffer.from(`${tag}-${i}-`.repeat(20));
+  const batch = (tag: string) => Array.from({ length: 5000 }, (_, i) => ({ type: 'put' as const, key: Buffer.from(`${tag}${String(i).padStart(5, '0')}`), ts: 1, value: val(tag, i) }));
+  await db.write(batch('a'));
+  const it = db.scan({ prefix: Buffer.from('a') })[Symbol.asyncIterator]();
+  const got: string[] = [];
+  for (let i = 0; i < 10; i++) got.push(Buffer.from(((await it.next()).value as { value: Uint8Array }).value).toString());
+  await db.flush();
+  for (const tag of ['b', 'c', 'd']) {
+    await db.write(batch(tag));
+    await db.flush();
+  }
+  for (let r = await it.next(); r.done !== true; r = await it.next()) got.push(Buffer.from(r.value.value).toString());
+  assert.equal(got.length, 5000);
+  for (let i = 0; i < 5000; i++) assert.equal(got[i], val('a', i).toString());
+  assert.equal(Buffer.from((await db.get(Buffer.from('d04999')))?.value ?? []).toString(), val('d', 4999).toString());
+  await db.close();
 });

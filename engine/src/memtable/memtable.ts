@@ -3,15 +3,17 @@
  * backed, so `bytes` is the memory really held); range tombstones in a list. A memtable is
  * "active" until frozen, then immutable until its flush is installed. `firstLogNum` is the
  * oldest WAL file holding its data.
+ * Lifetime: scans retain() the memtables they read; once flushed, retire() hands the list's
+ * buffers to the ArenaPool as soon as no scan holds it (the next memtable reuses them).
  */
 import { type Entry, Kind, type RangeTombstone } from '../base/entry.ts';
-import { SkipList } from './skiplist.ts';
+import { type ArenaPool, SkipList } from './skiplist.ts';
 
 /** Charge per range tombstone on top of its keys (object, array slot). */
 const TOMBSTONE_OVERHEAD = 96;
 
 export class Memtable {
-  readonly list = new SkipList();
+  readonly list: SkipList;
   readonly rangeTombstones: RangeTombstone[] = [];
   readonly firstLogNum: number;
   #tombBytes = 0;
@@ -19,9 +21,27 @@ export class Memtable {
   maxTs = Number.NEGATIVE_INFINITY;
   minSeq = Number.POSITIVE_INFINITY;
   maxSeq = 0;
+  #refs = 0;
+  #pool: ArenaPool | undefined;
 
-  constructor(firstLogNum: number) {
+  constructor(firstLogNum: number, pool?: ArenaPool) {
     this.firstLogNum = firstLogNum;
+    this.list = new SkipList(pool);
+  }
+
+  /** A reader holds the list (a scan in progress). */
+  retain(): void {
+    this.#refs++;
+  }
+
+  release(): void {
+    if (--this.#refs === 0 && this.#pool !== undefined) this.list.release(this.#pool);
+  }
+
+  /** Flushed and unlinked: the list's buffers go to `pool` once no reader holds them. */
+  retire(pool: ArenaPool): void {
+    this.#pool = pool;
+    if (this.#refs === 0) this.list.release(pool);
   }
 
   get records(): number {

@@ -45,13 +45,60 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(
   return next;
 }
 
+/** A released list's buffers, for reuse by the next list (see ArenaPool). */
+interface Storage {
+  ints: Int32Array;
+  nums: Float64Array;
+  meta: Uint8Array;
+  links: Int32Array;
+  chunks: Uint8Array[];
+}
+
+/**
+ * ArenaPool: keeps the buffers of released (flushed, unread) lists so the next memtable
+ * reuses them instead of allocating ~memtableBytes of fresh SharedArrayBuffers. Freed
+ * SharedArrayBuffers are returned to the OS only after every thread that saw them (flush
+ * workers included) has garbage-collected its handles, which may take many flushes; reused
+ * ones cost nothing extra. Holds at most `max` released lists.
+ */
+export class ArenaPool {
+  readonly #free: Storage[] = [];
+  readonly #max: number;
+
+  constructor(max = 1) {
+    this.#max = max;
+  }
+
+  /** Bytes held by released lists waiting for reuse. */
+  get bytes(): number {
+    let n = 0;
+    for (const s of this.#free) n += s.ints.byteLength + s.nums.byteLength + s.meta.byteLength + s.links.byteLength + s.chunks.length * MAX_CHUNK;
+    return n;
+  }
+
+  get size(): number {
+    return this.#free.length;
+  }
+
+  take(): Storage | undefined {
+    return this.#free.pop();
+  }
+
+  give(s: Storage): void {
+    if (this.#free.length < this.#max) this.#free.push(s);
+  }
+}
+
 export class SkipList {
-  #ints = sharedOf(Int32Array, 8 * NI);
-  #nums = sharedOf(Float64Array, 8 * NF);
-  #meta = sharedOf(Uint8Array, 8 * NB);
-  #links = sharedOf(Int32Array, MAX_HEIGHT + 16);
+  #ints: Int32Array;
+  #nums: Float64Array;
+  #meta: Uint8Array;
+  #links: Int32Array;
   #linksUsed = MAX_HEIGHT;
   #chunks: Uint8Array[] = [];
+  /** Reused full-size chunks not yet in use (from a pooled list). */
+  #spare: Uint8Array[] = [];
+  #freed = false;
   #chunkUsed = 0;
   #nextChunk = FIRST_CHUNK;
   #arenaBytes = 0;
@@ -61,6 +108,45 @@ export class SkipList {
   /** The finger: the last insert's node (levels below its height), else its predecessors. */
   #prev = new Int32Array(MAX_HEIGHT);
   #last = NIL;
+
+  constructor(pool?: ArenaPool) {
+    const s = pool?.take();
+    if (s === undefined) {
+      this.#ints = sharedOf(Int32Array, 8 * NI);
+      this.#nums = sharedOf(Float64Array, 8 * NF);
+      this.#meta = sharedOf(Uint8Array, 8 * NB);
+      this.#links = sharedOf(Int32Array, MAX_HEIGHT + 16);
+      return;
+    }
+    this.#ints = s.ints;
+    this.#nums = s.nums;
+    this.#meta = s.meta;
+    this.#links = s.links;
+    this.#links.fill(NIL, 0, MAX_HEIGHT);
+    this.#spare = s.chunks.reverse();
+    this.#nextChunk = MAX_CHUNK;
+  }
+
+  /**
+   * Gives this list's buffers to `pool`. The caller guarantees nothing reads the list again
+   * (no scan, no flush); afterwards it is empty.
+   */
+  release(pool: ArenaPool): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    const chunks = [...this.#chunks, ...this.#spare].filter((c) => c.length === MAX_CHUNK);
+    pool.give({ ints: this.#ints, nums: this.#nums, meta: this.#meta, links: this.#links, chunks });
+    this.#chunks = [];
+    this.#spare = [];
+    this.#length = 0;
+    this.#height = 1;
+    this.#last = NIL;
+    this.#ints = sharedOf(Int32Array, NI);
+    this.#nums = sharedOf(Float64Array, NF);
+    this.#meta = sharedOf(Uint8Array, NB);
+    this.#links = sharedOf(Int32Array, MAX_HEIGHT);
+    this.#arenaBytes = 0;
+  }
 
   get length(): number {
     return this.#length;
@@ -95,9 +181,10 @@ export class SkipList {
   #alloc(n: number): number {
     let c = this.#chunks[this.#chunks.length - 1];
     if (c === undefined || this.#chunkUsed + n > c.length) {
-      const size = Math.max(n, this.#nextChunk);
+      const spare = this.#spare.length > 0 && n <= MAX_CHUNK ? this.#spare.pop() : undefined;
+      const size = spare?.length ?? Math.max(n, this.#nextChunk);
       if (this.#nextChunk < MAX_CHUNK) this.#nextChunk *= 2;
-      c = sharedOf(Uint8Array, size);
+      c = spare ?? sharedOf(Uint8Array, size);
       this.#chunks.push(c);
       this.#arenaBytes += size;
       this.#chunkUsed = 0;
