@@ -4,7 +4,7 @@
  * `on<type>` handler attributes. Node's EventTarget has no parent chain, so IDB targets keep their
  * own listener lists (they still extend EventTarget, so `instanceof EventTarget` holds).
  */
-import { throwLater } from './scheduling.ts';
+import { afterMicrotasks, throwLater } from './scheduling.ts';
 
 interface Listener {
   callback: EventListenerOrEventListenerObject;
@@ -70,19 +70,28 @@ export class IDBEventTarget extends EventTarget {
     this.#handlers.set(type, handler);
   }
 
-  /** Calls this target's listeners for one phase; returns true when one threw. */
-  static invoke(target: IDBEventTarget, event: Event, phase: 'capture' | 'target' | 'bubble', flags: Flags): boolean {
+  /**
+   * Calls this target's listeners for one phase; returns true when one threw. Yields before
+   * each listener after the first of the dispatch (see dispatchSteps).
+   */
+  static *invoke(target: IDBEventTarget, event: Event, phase: 'capture' | 'target' | 'bubble', flags: Flags): Generator<void, boolean> {
     const list = target.#listeners.get(event.type);
     if (!list) return false;
     let threw = false;
     for (const l of [...list]) {
-      if (l.removed) continue;
       if (phase === 'capture' && !l.capture) continue;
       if (phase === 'bubble' && l.capture) continue;
+      if (flags.invoked > 0 && !l.removed) yield;
+      if (l.removed) continue;
       if (l.once) target.removeEventListener(event.type, l.callback, l.capture);
+      flags.invoked++;
       try {
         if (typeof l.callback === 'function') l.callback.call(target, event);
-        else l.callback.handleEvent(event);
+        else {
+          const handle: unknown = l.callback.handleEvent;
+          if (typeof handle !== 'function') throw new TypeError('the listener\'s handleEvent is not callable');
+          handle.call(l.callback, event);
+        }
       } catch (err) {
         threw = true;
         reportException(err);
@@ -104,6 +113,8 @@ export class IDBEventTarget extends EventTarget {
 interface Flags {
   stop: boolean;
   immediate: boolean;
+  /** Listeners called so far in this dispatch. */
+  invoked: number;
 }
 
 export interface DispatchResult {
@@ -112,14 +123,49 @@ export interface DispatchResult {
   defaultPrevented: boolean;
 }
 
-/** Dispatches along [target, ...parents] (the path is computed from eventParent when omitted). */
+const NOBODY: DispatchResult = Object.freeze({ threw: false, defaultPrevented: false });
+
+/**
+ * Dispatches along [target, ...parents] (the path is computed from eventParent when omitted), all
+ * listeners in one go: what EventTarget.dispatchEvent() does when script calls it.
+ */
 export function dispatchEvent(event: Event, path?: IDBEventTarget[]): DispatchResult {
+  const steps = dispatchSteps(event, path);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Dispatches from a task, as the spec's "fire an event" steps do: a browser runs a microtask
+ * checkpoint after each listener returns (the script stack is empty), so promise continuations
+ * of one listener run before the next listener. Each listener after the first therefore runs
+ * once the microtask queue has drained (afterMicrotasks). Returns the result at once when no
+ * second listener ran (the common case), else a promise of it.
+ */
+export function fireEvent(event: Event, path: IDBEventTarget[]): DispatchResult | Promise<DispatchResult> {
+  const steps = dispatchSteps(event, path);
+  const first = steps.next();
+  if (first.done) return first.value;
+  return new Promise((resolve) => {
+    const resume = (): void => {
+      const r = steps.next();
+      if (r.done) resolve(r.value);
+      else afterMicrotasks(resume);
+    };
+    afterMicrotasks(resume);
+  });
+}
+
+/** The dispatch algorithm; yields between two listener calls. */
+function* dispatchSteps(event: Event, path?: IDBEventTarget[]): Generator<void, DispatchResult> {
   const target = path?.[0];
   if (!target) throw new TypeError('dispatch needs a target');
   const full = path.length > 1 ? path : chain(target);
   // Nobody listens: nothing can observe the dispatch (the common case for success events).
-  if (!full.some((t) => IDBEventTarget.listens(t, event.type))) return { threw: false, defaultPrevented: false };
-  const flags: Flags = { stop: false, immediate: false };
+  if (!full.some((t) => IDBEventTarget.listens(t, event.type))) return NOBODY;
+  const flags: Flags = { stop: false, immediate: false, invoked: 0 };
   let current: IDBEventTarget | null = null;
   let phase = 0;
   const stopProp = event.stopPropagation.bind(event);
@@ -137,19 +183,19 @@ export function dispatchEvent(event: Event, path?: IDBEventTarget[]): DispatchRe
   for (let i = full.length - 1; i >= 1 && !flags.stop; i--) {
     current = full[i] as IDBEventTarget;
     phase = Event.CAPTURING_PHASE;
-    threw = IDBEventTarget.invoke(current, event, 'capture', flags) || threw;
+    threw = (yield* IDBEventTarget.invoke(current, event, 'capture', flags)) || threw;
   }
   if (!flags.stop) {
     current = target;
     phase = Event.AT_TARGET;
-    threw = IDBEventTarget.invoke(current, event, 'capture', flags) || threw;
-    if (!flags.immediate) threw = IDBEventTarget.invoke(current, event, 'bubble', flags) || threw;
+    threw = (yield* IDBEventTarget.invoke(current, event, 'capture', flags)) || threw;
+    if (!flags.immediate) threw = (yield* IDBEventTarget.invoke(current, event, 'bubble', flags)) || threw;
   }
   if (event.bubbles) {
     for (let i = 1; i < full.length && !flags.stop; i++) {
       current = full[i] as IDBEventTarget;
       phase = Event.BUBBLING_PHASE;
-      threw = IDBEventTarget.invoke(current, event, 'bubble', flags) || threw;
+      threw = (yield* IDBEventTarget.invoke(current, event, 'bubble', flags)) || threw;
     }
   }
   current = null;
