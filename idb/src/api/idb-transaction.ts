@@ -6,7 +6,7 @@
 import { requireArgs } from './args.ts';
 import type { BatchOp, KV } from '@flowdb/engine';
 import { domError, fromEngineError } from '../errors.ts';
-import { IDBEventTarget, dispatchEvent } from '../events.ts';
+import { type DispatchResult, IDBEventTarget, dispatchEvent, fireEvent } from '../events.ts';
 import { type DatabaseSchema, type SchemaSnapshot, type StoreSchema, restoreSchema, snapshotSchema } from '../model/catalog.ts';
 import type { TxScheduler } from '../model/tx-scheduler.ts';
 import { TxStorage } from '../model/tx-storage.ts';
@@ -236,11 +236,15 @@ export class IDBTransaction extends IDBEventTarget {
       const failed = 'error' in outcome;
       if (this.#state === 'inactive') this.#state = 'active';
       const event = new Event(failed ? 'error' : 'success', { bubbles: failed, cancelable: failed });
-      const r = dispatchEvent(event, [req, this, this.#db]);
-      afterMicrotasks(() => this.#deactivate());
-      if (r.threw) this.#abort(domError('AbortError', 'an event listener threw'));
-      else if (failed && !r.defaultPrevented) this.#abort(outcome.error);
-      resolve();
+      const after = (r: DispatchResult): void => {
+        afterMicrotasks(() => this.#deactivate());
+        if (r.threw) this.#abort(domError('AbortError', 'an event listener threw'));
+        else if (failed && !r.defaultPrevented) this.#abort(outcome.error);
+        resolve();
+      };
+      const r = fireEvent(event, [req, this, this.#db]);
+      if (r instanceof Promise) void r.then(after);
+      else after(r);
     }));
   }
 
