@@ -30,6 +30,8 @@ const EMPTY = new Uint8Array(0);
 const DELETE_BATCH = 256;
 /** 2^53: past it the key generator is exhausted. */
 const MAX_GENERATED = 2 ** 53;
+/** A current number above 2^53, stored exactly (2^53 + 1 is not a double). */
+const EXHAUSTED = MAX_GENERATED + 2;
 
 export const recordPrefix = (r: StoreRef): Uint8Array => dataPrefix(r.dbId, r.store.id);
 export const indexPrefix = (dbId: number, index: IndexSchema): Uint8Array => dataPrefix(dbId, index.id);
@@ -132,15 +134,18 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
     if (key === undefined) {
       if (current > MAX_GENERATED) throw domError('ConstraintError', 'the key generator is exhausted');
       key = current;
-      nextGen = current + 1;
+      nextGen = current >= MAX_GENERATED ? EXHAUSTED : current + 1;
       if (typeof r.store.keyPath === 'string') {
         if (!canInjectKey(clone, r.store.keyPath)) throw domError('DataError', 'cannot inject the key into the value');
         injectKey(clone, key, r.store.keyPath);
         bytes = serializeValue(clone);
       }
     } else if (typeof key === 'number' && key >= current) {
-      nextGen = Math.min(Math.floor(key) + 1, MAX_GENERATED + 1);
+      const v = Math.floor(Math.min(key, MAX_GENERATED));
+      nextGen = v >= MAX_GENERATED ? EXHAUSTED : v + 1;
     }
+    // The spec updates the generator before the constraint checks: a failed store keeps it.
+    if (nextGen !== undefined) writeKeyGenerator(s, r, nextGen);
   }
   const rk = recordKey(r, key as Key);
   const old = await s.get(rk);
@@ -163,7 +168,6 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
   for (const [k, v] of writes) checkEntry(k, v);
   if (old) await removeRecord(s, r, key as Key, old);
   for (const [k, v] of writes) s.put(k, v);
-  if (nextGen !== undefined) writeKeyGenerator(s, r, nextGen);
   return key as Key;
 }
 
