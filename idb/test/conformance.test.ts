@@ -20,19 +20,17 @@ const { done, inTx, open } = helpers;
 /**
  * Known failures of @flowdb/idb, by case id; each still runs and must still fail (see Supports).
  * Fixed since the suite found them: string index keys dropped (b91f24b), missing arguments not
- * TypeErrors and concurrently created databases sharing an id (ef87fce).
+ * TypeErrors and concurrently created databases sharing an id (ef87fce), BUG-6 a failed put not
+ * moving the key generator (the spec updates it before the constraint checks).
  * LIMIT-1: keys are bounded by the engine's 64 KiB key limit (an encoded 10,001-element array or
  *   100,000-character string is rejected with DataError); the spec sets no limit.
  * BUG-4: createIndex(unique) over duplicates added earlier in the same upgrade fires an "error"
  *   event (ConstraintError, target an IDBRequest) that bubbles to the db before the abort; the
  *   spec only aborts the upgrade (fake-indexeddb: no error event).
- * BUG-6: add({ id: 10 }) that fails a unique index leaves the key generator where it was; the
- *   spec's store-a-record steps update it first, so the next generated key must be 11.
  */
 const knownFailures: Record<string, string> = {
   'keys > large keys: a 10,001-element array key and a 100,000-character string key': 'LIMIT-1 keys over 64 KiB are DataErrors',
   'indexes > createIndex unique over duplicates written in the same upgrade aborts it without an error event': 'BUG-4 error event on a failed unique createIndex',
-  'key generator > an explicit numeric key moves the generator even when its put fails': 'BUG-6 failed put does not bump the generator',
 };
 const ours: Supports = { knownFailures };
 

@@ -1,7 +1,7 @@
 /** autoIncrement and the key generator (https://w3c.github.io/IndexedDB/#key-generator-construct). */
 import assert from 'node:assert/strict';
 import { group } from './case.ts';
-import { aborted, done, failure, inTx, open, throwsNamed, withStore } from './helpers.ts';
+import { aborted, deleteDb, done, failure, inTx, open, throwsNamed, withStore } from './helpers.ts';
 
 export const keyGenerator = group('key generator', [
   {
@@ -103,6 +103,32 @@ export const keyGenerator = group('key generator', [
         assert.equal(await done(s.add('b')), 2 ** 53);
         assert.equal((await failure(s.add('c'), { prevent: true })).name, 'ConstraintError');
         assert.equal(await done(s.put('d', 2 ** 60)), 2 ** 60, 'explicit keys still work');
+      });
+      db.close();
+    },
+  },
+  {
+    name: 'an explicit key at or past 2^53 exhausts the generator; put() of a generated key then fails',
+    async run(env) {
+      // put() overwrites, so only an exhausted generator (not a duplicate key) can fail it.
+      for (const big of [2 ** 53, 2 ** 60, Infinity]) {
+        const db = await withStore(env, { autoIncrement: true });
+        await inTx(db, 's', 'readwrite', async (tx) => {
+          const s = tx.objectStore('s');
+          assert.equal(await done(s.put('a')), 1);
+          assert.equal(await done(s.put('b', big)), big);
+          assert.equal((await failure(s.put('c'), { prevent: true })).name, 'ConstraintError', `after ${big}`);
+        });
+        db.close();
+        await deleteDb(env, 'db');
+      }
+      const db = await withStore(env, { autoIncrement: true });
+      await inTx(db, 's', 'readwrite', async (tx) => {
+        const s = tx.objectStore('s');
+        assert.equal(await done(s.put('a', 2 ** 53 - 1)), 2 ** 53 - 1);
+        assert.equal(await done(s.put('b')), 2 ** 53, 'the last key it can generate');
+        assert.equal((await failure(s.put('c'), { prevent: true })).name, 'ConstraintError', 'after generating 2^53');
+        assert.equal(await done(s.put('d', -Infinity)), -Infinity, 'explicit keys still work');
       });
       db.close();
     },
