@@ -148,6 +148,10 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     adapter(req as http.IncomingMessage, res as http.ServerResponse);
   };
 
+  /** Set once close() starts. */
+  let closing: Promise<void> | undefined;
+  /** Connections accepted so far (the drain polls until no new one comes). */
+  let accepted = 0;
   const sessions = new Set<http2.ServerHttp2Session>();
   // Flow-control windows: the HTTP/2 default (64 KiB per stream and per
   // connection) stalls ingest of large batches on one connection.
@@ -190,6 +194,16 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       clearInterval(timer);
       sessions.delete(session);
     });
+    // A connection accepted during the drain: GOAWAY at once (the client's
+    // calls are refused, REFUSED_STREAM = UNAVAILABLE), then a graceful close.
+    if (closing !== undefined) goaway(session);
+  };
+  const goaway = (s: http2.ServerHttp2Session) => {
+    try {
+      s.close();
+    } catch {
+      // already gone
+    }
   };
 
   const h1 = http.createServer(handler);
@@ -202,11 +216,17 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       ? http2.createSecureServer({ ...h2opts, allowHTTP1: true, cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }, handler)
       : undefined;
   tls?.on('session', onSession);
+  tls?.on('connection', () => void accepted++);
   if (tls !== undefined) fast.attach(tls);
 
+  /** Accepted connections whose first bytes have not arrived yet (the drain waits for them too). */
+  const sniffing = new Set<net.Socket>();
   /** Hands a connection to the HTTP/2 or HTTP/1.1 server by sniffing the client preface. */
   const sniff = (socket: net.Socket) => {
     socket.on('error', () => socket.destroy());
+    sniffing.add(socket);
+    accepted++;
+    socket.once('close', () => sniffing.delete(socket));
     const chunks: Buffer[] = [];
     const onReadable = () => {
       let c: Buffer | null;
@@ -214,6 +234,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       const head = Buffer.concat(chunks);
       if (head.length < 3 && !socket.readableEnded) return;
       socket.off('readable', onReadable);
+      sniffing.delete(socket);
       socket.unshift(head);
       if (head.subarray(0, 3).toString('latin1') === 'PRI') h2.emit('connection', socket);
       else {
@@ -257,7 +278,6 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     throw e;
   }
 
-  let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     const t0 = Date.now();
     const deadline = t0 + config.shutdownTimeoutMs;
@@ -265,7 +285,19 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     // 1. NOT_SERVING; new calls are refused (interceptor); streams end (drain signal).
     health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
     deps.drain.abort();
-    // 2. Stop accepting connections.
+    // 2. Stop accepting connections. Closing a listening socket resets the
+    // connections the kernel has accepted but we have not (a busy event loop
+    // leaves them queued), and those clients lose their calls to a TCP reset.
+    // So first let poll phases take the queued connections until one takes
+    // none (a check-phase callback runs right after each poll; bounded): each
+    // gets a GOAWAY at once (onSession). After the close a new connection is
+    // refused (ECONNREFUSED: UNAVAILABLE). A connection completed in the last
+    // instant before the close can still be reset: TCP offers no clean close
+    // of a listener; the client reports it as UNAVAILABLE.
+    for (let turns = 0, seen = -1; seen !== accepted && turns < 20; turns++) {
+      seen = accepted;
+      await new Promise((r) => setImmediate(r));
+    }
     for (const l of listeners) l.close();
     // 3. Let in-flight unary calls finish (bounded).
     if (tracker.unary > 0) {
@@ -280,28 +312,28 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       });
     }
     // 4. GOAWAY every HTTP/2 session; close idle HTTP/1.1 connections.
-    for (const s of sessions) {
-      try {
-        s.close();
-      } catch {
-        // already gone
-      }
-    }
+    for (const s of sessions) goaway(s);
     h1.closeIdleConnections();
-    const waitFor = async (cond: () => boolean) => {
-      while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const waitFor = async (cond: () => boolean, until: number) => {
+      while (!cond() && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 10));
+        h1.closeIdleConnections();
+      }
     };
-    await waitFor(() => tracker.streams === 0 && tracker.unary === 0);
-    // Every handler is done: connections left open (e.g. a client still
-    // half-open on a finished stream) get a short grace, then are closed.
-    const grace = Math.min(deadline, Date.now() + 500);
-    while ((sessions.size > 0 || h1Sockets.size > 0) && Date.now() < grace) await new Promise((r) => setTimeout(r, 20));
-    if (sessions.size > 0 || tracker.streams > 0 || h1Sockets.size > 0) {
-      log.info('closing connections still open after the drain', { sessions: sessions.size, streams: tracker.streams, http1: h1Sockets.size });
+    await waitFor(() => tracker.streams === 0 && tracker.unary === 0, deadline);
+    // 5. Every handler is done. A closed session has sent its GOAWAY and FIN
+    // and keeps reading (and discarding) until the client closes its side:
+    // closing the socket earlier would answer data still in flight from the
+    // client with a TCP reset, which can erase the GOAWAY and trailers the
+    // client has not read yet. So wait for the clients, bounded by the deadline.
+    await waitFor(() => sessions.size === 0 && h1Sockets.size === 0 && sniffing.size === 0, deadline);
+    if (sessions.size > 0 || tracker.streams > 0 || h1Sockets.size > 0 || sniffing.size > 0) {
+      log.info('closing connections still open after the drain', { sessions: sessions.size, streams: tracker.streams, http1: h1Sockets.size, sniffing: sniffing.size });
     }
     for (const s of sessions) s.destroy();
     for (const s of h1Sockets) s.destroy();
-    // 5. Sync the WALs and close the engines.
+    for (const s of sniffing) s.destroy();
+    // 6. Sync the WALs and close the engines.
     try {
       await documents.close();
     } catch (e) {
