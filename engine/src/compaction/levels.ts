@@ -12,6 +12,10 @@
  *    L0 table overlaps it.
  *  - drop: a table whose PUTs have all expired, with no tombstones, overlapping no table that may
  *    hold older versions, is deleted whole.
+ * Small tables (< targetFileBytes / 4; small memtables, time-ordered data that is only ever
+ * moved) are merged in place: a run of neighbours (in level order) once it adds up to half a
+ * target file or SMALL_RUN_MAX tables. Tables of at least the small size are never inputs of
+ * such a merge, so big time-ordered files are not rewritten again and again.
  */
 import { compareBytes } from '../base/entry.ts';
 import type { Table } from '../sstable/reader.ts';
@@ -63,7 +67,12 @@ export type Plan =
 export interface PickOptions {
   levelBaseBytes: number;
   now: number;
+  /** Enables small-table merging (see pickSmallRun). */
+  targetFileBytes?: number;
 }
+
+/** Most small tables merged at once; also the run length that triggers a merge on its own. */
+export const SMALL_RUN_MAX = 64;
 
 /** Tables grouped by level; L1+ sorted by (smallestKey, minTs). */
 export function groupLevels(tables: readonly Table[], levelOf: (t: Table) => number): Table[][] {
@@ -153,12 +162,14 @@ export function isBottommost(levels: Table[][], outLevel: number, box: Rect | un
 /** Per-level rotation cursors (last compacted table's smallestKey/minTs). */
 export type Pointers = ({ key: Uint8Array; ts: number } | undefined)[];
 
-/** The next automatic compaction, or undefined when every score is < 1. */
+/**
+ * The next automatic compaction, or undefined when every score is < 1 and no run of small
+ * tables is due. Order: L0 (writers stall on it), small runs, then the highest-scoring level.
+ */
 export function pick(levels: Table[][], o: PickOptions, pointers: Pointers): Plan | undefined {
   const sc = scores(levels, o.levelBaseBytes);
   let best = -1;
   for (let l = 0; l < NUM_LEVELS - 1; l++) if ((sc[l] as number) >= 1 && (best < 0 || (sc[l] as number) > (sc[best] as number))) best = l;
-  if (best < 0) return undefined;
   if (best === 0) {
     const l0 = [...(levels[0] as Table[])].sort((a, b) => a.meta.maxSeq - b.meta.maxSeq);
     const l1 = [...(levels[1] as Table[])];
@@ -175,6 +186,44 @@ export function pick(levels: Table[][], o: PickOptions, pointers: Pointers): Pla
     const all = [...inputs, ...next];
     return { kind: 'merge', level: 0, outLevel: 1, inputs: all, bottommost: isBottommost(levels, 1, bbox(all)) };
   }
+  if (o.targetFileBytes !== undefined) {
+    const run = pickSmallRun(levels, o.targetFileBytes);
+    if (run !== undefined) return run;
+  }
+  return best < 0 ? undefined : pickLevel(levels, best, pointers);
+}
+
+/**
+ * A merge in place of adjacent small tables of one level (L1+), or undefined: the first run
+ * (level order) of tables each < target / 4 that holds >= target / 2 bytes or SMALL_RUN_MAX
+ * tables, widened to every table of the level overlapping it; refused when that pulls in a
+ * table that is not small.
+ */
+export function pickSmallRun(levels: Table[][], targetFileBytes: number): Plan | undefined {
+  const small = targetFileBytes / 4;
+  for (let l = 1; l < NUM_LEVELS; l++) {
+    const lv = levels[l] as Table[];
+    for (let i = 0; i < lv.length; ) {
+      if ((lv[i] as Table).meta.size >= small) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let bytes = 0;
+      while (j < lv.length && (lv[j] as Table).meta.size < small && j - i < SMALL_RUN_MAX && bytes < targetFileBytes) bytes += (lv[j++] as Table).meta.size;
+      if (j - i >= 2 && (bytes >= targetFileBytes / 2 || j - i >= SMALL_RUN_MAX)) {
+        const { inputs } = expand(levels, l, lv.slice(i, j), false);
+        if (inputs.every((t) => t.meta.size < small) && inputs.length <= 2 * SMALL_RUN_MAX) {
+          return { kind: 'merge', level: l, outLevel: l, inputs, bottommost: isBottommost(levels, l, bbox(inputs)) };
+        }
+      }
+      i = j;
+    }
+  }
+  return undefined;
+}
+
+function pickLevel(levels: Table[][], best: number, pointers: Pointers): Plan {
   const lv = levels[best] as Table[];
   const p = pointers[best];
   let seed = lv[0] as Table;
