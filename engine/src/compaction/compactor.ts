@@ -188,7 +188,7 @@ export class Compactor {
       await this.#execute({ kind: 'drop', tables: dead });
       return true;
     }
-    const plan = pick(this.levels(), { levelBaseBytes: this.#h.opts.levelBaseBytes, now }, this.#pointers);
+    const plan = pick(this.levels(), { levelBaseBytes: this.#h.opts.levelBaseBytes, targetFileBytes: this.#h.opts.targetFileBytes, now }, this.#pointers);
     if (plan === undefined) return false;
     await this.#execute(plan);
     return true;
