@@ -11,13 +11,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectionReset } from '@flowdb/client';
 import { codeName, openClient } from './lib/client.ts';
 import { engineCheck } from './lib/engine-check.ts';
 import { runLoad } from './lib/load.ts';
 import { Oracle } from './lib/oracle.ts';
 import { rpcCheck } from './lib/rpc-check.ts';
 import { spawnServer } from './lib/server-proc.ts';
-import { LONG, knownGoawayCrashes, loadAvg, log, rng, runMain, setting, sleep } from './lib/util.ts';
+import { LONG, loadAvg, log, rng, runMain, setting, sleep } from './lib/util.ts';
 
 const H = 'sigterm';
 const CYCLES = setting('FLOWDB_SIGTERM_CYCLES', 30, 300);
@@ -29,13 +30,10 @@ const MEMTABLE = 64 * 1024;
 const ARGS = ['--sync=always', `--memtable-bytes=${MEMTABLE}`, `--shutdown-timeout-ms=${SHUTDOWN_MS}`];
 const CLEAN: ReadonlySet<string> = new Set(['Unavailable', 'Canceled']);
 /**
- * Open finding (docs/reliability.md): now and then a call or Ingest stream in flight at the stop
- * ends with a TCP reset (Aborted "read ECONNRESET") instead of UNAVAILABLE. Reported and counted,
- * not failed, unless FLOWDB_SIGTERM_STRICT=1; the oracle still checks every unit it carried.
+ * A TCP reset under a call (docs/reliability.md, SIGTERM drain): the client reports UNAVAILABLE,
+ * a clean status, but the harness counts them; FLOWDB_SIGTERM_STRICT=1 fails on any.
  */
 const STRICT = process.env.FLOWDB_SIGTERM_STRICT === '1';
-const known = (_kind: string, code: string, message: string): boolean =>
-  !STRICT && code === 'Aborted' && message.includes('ECONNRESET');
 
 /** Consumes a stream until it ends; returns the failure code name, or 'OK'. */
 async function drainStream(it: AsyncIterable<unknown>): Promise<string> {
@@ -43,7 +41,7 @@ async function drainStream(it: AsyncIterable<unknown>): Promise<string> {
     for await (const _ of it) { /* consume */ }
     return 'OK';
   } catch (e) {
-    return codeName(e);
+    return connectionReset(e) ? `${codeName(e)} (reset)` : codeName(e);
   }
 }
 
@@ -58,6 +56,7 @@ runMain(H, async () => {
   let survived = 0;
   let vanished = 0;
   let pending: number[] = [];
+  let resets = 0;
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const what = `cycle ${cycle} (seed ${SEED})`;
     const srv = await spawnServer(dir, { args: ARGS });
@@ -74,7 +73,7 @@ runMain(H, async () => {
     ];
     const load = runLoad({
       baseUrl: srv.baseUrl, cycle, oracle, rng: r, writers: 3, ingesters: 2,
-      stop: stop.signal, stopping: () => stopping, afterStop: CLEAN, knownAfterStop: known,
+      stop: stop.signal, stopping: () => stopping, afterStop: CLEAN,
     });
     await sleep(100 + r.int(500));
     stopping = true;
@@ -92,9 +91,14 @@ runMain(H, async () => {
     const ends = await Promise.all(streams);
     watcher.close();
     for (const [k, v] of res.codes) codes.set(k, (codes.get(k) ?? 0) + v);
-    if (res.codes.has('known:Aborted')) log(H, `${what}: KNOWN ISSUE: ${res.codes.get('known:Aborted')} calls reset (Aborted ECONNRESET) during the drain`);
+    const streamResets = ends.filter((e) => e.endsWith('(reset)'));
+    resets += res.resets.length + streamResets.length;
+    if (res.resets.length + streamResets.length > 0) {
+      log(H, `${what}: ${res.resets.length + streamResets.length} calls / streams ended by a TCP reset (UNAVAILABLE for the client):\n  ${[...res.resets, ...streamResets.map((s) => `watch stream: ${s}`)].join('\n  ')}`);
+      if (STRICT) throw new Error(`${what}: TCP resets during the drain (FLOWDB_SIGTERM_STRICT=1)`);
+    }
     for (const e of ends) codes.set(`stream:${e}`, (codes.get(`stream:${e}`) ?? 0) + 1);
-    const badStreams = ends.filter((e) => e !== 'OK' && !CLEAN.has(e));
+    const badStreams = ends.filter((e) => e !== 'OK' && !CLEAN.has(e.replace(' (reset)', '')));
     if (res.unexpected.length > 0 || badStreams.length > 0) {
       throw new Error(`${what}: unclean statuses: ${[...res.unexpected.slice(0, 10), ...badStreams.map((s) => `stream ended ${s}`)].join('\n  ')}`);
     }
@@ -108,8 +112,7 @@ runMain(H, async () => {
   const full = await engineCheck(dir, oracle, MEMTABLE, 'final engine check');
   exitMs.sort((a, b) => a - b);
   const secs = ((Date.now() - started) / 1000).toFixed(0);
-  const resets = codes.get('known:Aborted') ?? 0;
-  log(H, `PASS [${knownGoawayCrashes.count} known client GOAWAY crashes] ${CYCLES} cycles in ${secs}s (${resets} calls / streams reset during the drain: known issue), seed ${SEED}: every exit 0, exit after SIGTERM median ${exitMs[exitMs.length >> 1]?.toFixed(0)} ms, ` +
+  log(H, `PASS ${CYCLES} cycles in ${secs}s${STRICT ? ' (strict)' : ''}, seed ${SEED}: ${resets} calls / streams ended by a TCP reset (reported UNAVAILABLE); every exit 0, exit after SIGTERM median ${exitMs[exitMs.length >> 1]?.toFixed(0)} ms, ` +
     `max ${exitMs[exitMs.length - 1]?.toFixed(0)} ms (bound ${EXIT_BOUND_MS}); ${oracle.ackedUnits} units / ${oracle.ackedRecords} records ` +
     `acknowledged, all present; in flight at the stop: ${survived} survived whole, ${vanished} absent, 0 partial; ` +
     `engine verify + full scan of ${full.records} records clean; statuses ${JSON.stringify(Object.fromEntries(codes))}; load ${await loadAvg()}`);

@@ -37,7 +37,7 @@ export class FlowClientError extends Error {
     const info = ce.findDetails(ErrorInfoSchema)[0];
     const retry = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
     const retryMs = retry === undefined ? undefined : Number(retry.seconds) * 1000 + Math.round(retry.nanos / 1e6);
-    const code = ce.code === Code.Internal && refusedStream(ce) ? Code.Unavailable : ce.code;
+    const code = (ce.code === Code.Internal && refusedStream(ce)) || (ce.code === Code.Aborted && connectionReset(ce)) ? Code.Unavailable : ce.code;
     return new FlowClientError(code, info?.reason ?? '', ce.rawMessage, { ...(info?.metadata ?? {}) }, retryMs, ce);
   }
 }
@@ -50,6 +50,22 @@ function refusedStream(e: unknown): boolean {
   let c: unknown = e;
   for (let i = 0; c instanceof Error && i < 8; i++, c = c.cause) {
     if ((c as { code?: unknown }).code === 'ERR_HTTP2_STREAM_ERROR' && c.message.includes('NGHTTP2_REFUSED_STREAM')) return true;
+  }
+  return false;
+}
+
+/**
+ * The connection broke under the call (a TCP reset or a write into a reset connection): UNAVAILABLE
+ * per the gRPC spec ("data transmitted before the connection breaks"); connect-node says ABORTED.
+ * As with any UNAVAILABLE of a call in flight, a write's fate is unknown. The usual cause is a
+ * connection the sidecar's kernel had accepted when the sidecar stopped listening (see the SIGTERM
+ * drain in docs/reliability.md).
+ */
+export function connectionReset(e: unknown): boolean {
+  let c: unknown = e;
+  for (let i = 0; c instanceof Error && i < 8; i++, c = c.cause) {
+    const code = (c as { code?: unknown }).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE') return true;
   }
   return false;
 }

@@ -21,8 +21,10 @@ import { Durability, type Record as PbRecord, type WriteHeader } from './gen/flo
 import { Health } from './gen/grpc/health/v1/health_pb.ts';
 import { FlowClientError, wrap, wrapStream } from './errors.ts';
 import { DocumentClient } from './documents.ts';
+import { FlowSessionManager } from './session.ts';
 
-export { FlowClientError } from './errors.ts';
+export { FlowClientError, connectionReset } from './errors.ts';
+export { FlowSessionManager } from './session.ts';
 export { Code } from '@connectrpc/connect';
 export { Durability } from './gen/flowdb/v1/types_pb.ts';
 export { EventType, ChangeType } from './gen/flowdb/v1/events_service_pb.ts';
@@ -133,6 +135,8 @@ export class FlowClient {
   /** JSON documents (DocumentService). */
   readonly documents: DocumentClient;
   readonly #timeoutMs: number | undefined;
+  /** The HTTP/2 connection manager of the built-in transport (none for HTTP/1.1 or a given transport). */
+  readonly #sessions: FlowSessionManager | undefined;
 
   constructor(o: FlowClientOptions = {}) {
     this.#timeoutMs = o.timeoutMs;
@@ -145,18 +149,23 @@ export class FlowClient {
     if (transport === undefined) {
       const baseUrl = o.baseUrl ?? process.env['FLOWDB_ENDPOINT'] ?? 'http://127.0.0.1:50051';
       const sock = o.unixSocket;
+      const nodeOptions = sock === undefined ? undefined : { createConnection: () => net.connect(sock) };
+      const httpVersion = o.protocol === undefined || o.protocol === 'grpc' ? '2' : (o.httpVersion ?? '2');
+      // HTTP/2: our session manager (immune to the GOAWAY crash of connect-node 2.2.0, see session.ts).
+      this.#sessions = httpVersion === '2' ? new FlowSessionManager(baseUrl, { pingIntervalMs: 30_000 }, nodeOptions) : undefined;
       const common = {
         baseUrl,
         interceptors: [auth],
         readMaxBytes: o.readMaxBytes ?? 4 * 1024 * 1024,
         writeMaxBytes: o.writeMaxBytes ?? 4 * 1024 * 1024,
         pingIntervalMs: 30_000,
-        ...(sock === undefined ? {} : { nodeOptions: { createConnection: () => net.connect(sock) } }),
+        ...(nodeOptions === undefined ? {} : { nodeOptions }),
+        ...(this.#sessions === undefined ? {} : { sessionManager: this.#sessions }),
       };
       transport = o.protocol === 'connect'
-        ? createConnectTransport({ ...common, httpVersion: o.httpVersion ?? '2' })
+        ? createConnectTransport({ ...common, httpVersion })
         : o.protocol === 'grpc-web'
-          ? createGrpcWebTransport({ ...common, httpVersion: o.httpVersion ?? '2' })
+          ? createGrpcWebTransport({ ...common, httpVersion })
           : createGrpcTransport(common);
     }
     this.kv = createClient(KVService, transport);
@@ -164,6 +173,11 @@ export class FlowClient {
     this.events = createClient(EventsService, transport);
     this.health = createClient(Health, transport);
     this.documents = new DocumentClient(transport, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
+  }
+
+  /** Closes the client's HTTP/2 connection (calls still open fail with CANCELLED); a later call reconnects. */
+  close(): void {
+    this.#sessions?.abort();
   }
 
   #opts(o: CallOpts | undefined): CallOptions {

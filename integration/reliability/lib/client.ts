@@ -1,6 +1,6 @@
 /** A FlowClient on its own HTTP/2 session, so a harness can close the connection for real. */
-import { Code, FlowClient, FlowClientError } from '@flowdb/client';
-import { Http2SessionManager, createGrpcTransport } from '@connectrpc/connect-node';
+import { Code, FlowClient, FlowClientError, FlowSessionManager } from '@flowdb/client';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 
 export interface OwnedClient {
   db: FlowClient;
@@ -8,7 +8,7 @@ export interface OwnedClient {
 }
 
 export function openClient(baseUrl: string): OwnedClient {
-  const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000 });
+  const sessionManager = new FlowSessionManager(baseUrl, { pingIntervalMs: 30_000 });
   const transport = createGrpcTransport({ baseUrl, sessionManager });
   return { db: new FlowClient({ transport }), close: () => sessionManager.abort() };
 }

@@ -5,7 +5,7 @@
  * unexpected unless it is backpressure (RESOURCE_EXHAUSTED: the unit must then be absent); after
  * it, the unit's fate is unknown and its code must be in `afterStop` (undefined: any code).
  */
-import { Code } from '@flowdb/client';
+import { Code, connectionReset } from '@flowdb/client';
 import { type OwnedClient, codeName, isCode, openClient } from './client.ts';
 import { type Kind, type Oracle, keyOf, unitId, valueOf } from './oracle.ts';
 import type { Rng } from './util.ts';
@@ -22,46 +22,48 @@ export interface LoadOptions {
   /** True from the moment the harness decides to kill or stop the server. */
   stopping: () => boolean;
   afterStop: ReadonlySet<string> | undefined;
-  /** A known, reported (not failing) unclean status after the stop; counted as `known:<code>`. */
-  knownAfterStop?: (kind: Kind, code: string, message: string) => boolean;
 }
 
 export interface LoadResult {
   acked: number;
-  /** Failure counts by code, split by before / after the stop. */
+  /** Failure counts by code, split by before / after the stop; `reset:<code>`: a TCP reset under the call. */
   codes: Map<string, number>;
+  /** Failures after the stop caused by a TCP reset (the client reports them as UNAVAILABLE). */
+  resets: string[];
   /** Unexpected failures (the harness fails on any). */
   unexpected: string[];
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  const res: LoadResult = { acked: 0, codes: new Map(), unexpected: [] };
+  const res: LoadResult = { acked: 0, codes: new Map(), unexpected: [], resets: [] };
   const clients: OwnedClient[] = [];
   let next = 0;
   /** `definite`: a rejection of this unit alone (unary call), so backpressure means not applied. */
-  const failed = (id: string, kind: Kind, e: unknown, definite = true): void => {
+  const failed = (id: string, kind: Kind, e: unknown, definite = true, okBefore = 0): void => {
     const name = codeName(e);
     const after = o.stopping();
     const k = `${after ? 'after' : 'before'}:${name}`;
     res.codes.set(k, (res.codes.get(k) ?? 0) + 1);
+    const what = `${kind} ${id}: ${name}: ${(e as Error).message} (after ${okBefore} completed calls on this client)`;
+    if (connectionReset(e)) {
+      res.codes.set(`reset:${name}`, (res.codes.get(`reset:${name}`) ?? 0) + 1);
+      if (after) res.resets.push(what);
+    }
     if (!after) {
       if (isCode(e, Code.ResourceExhausted)) {
         if (definite) o.oracle.rejected(id);
       } else {
-        res.unexpected.push(`${kind} ${id}: ${name}: ${(e as Error).message}`);
+        res.unexpected.push(what);
       }
     } else if (o.afterStop !== undefined && !o.afterStop.has(name)) {
-      if (o.knownAfterStop?.(kind, name, (e as Error).message) === true) {
-        res.codes.set(`known:${name}`, (res.codes.get(`known:${name}`) ?? 0) + 1);
-        return;
-      }
-      res.unexpected.push(`${kind} ${id} during shutdown: ${name}: ${(e as Error).message}`);
+      res.unexpected.push(`during shutdown: ${what}`);
     }
   };
 
   const writer = async (w: number): Promise<void> => {
     const c = openClient(o.baseUrl);
     clients.push(c);
+    let ok = 0;
     while (!o.stop.aborted) {
       const id = unitId(o.cycle, w, next++);
       const batch = o.rng.int(2) === 0;
@@ -73,8 +75,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           : await c.db.put(keyOf(id, 0), valueOf(id, 0), { timeoutMs: 20_000 });
         o.oracle.acked(id, r.firstSeq, r.seq);
         res.acked++;
+        ok++;
       } catch (e) {
-        failed(id, batch ? 'batch' : 'put', e);
+        failed(id, batch ? 'batch' : 'put', e, true, ok);
         if (o.stopping()) return;
       }
     }
@@ -83,6 +86,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const ingester = async (w: number): Promise<void> => {
     const c = openClient(o.baseUrl);
     clients.push(c);
+    let ok = 0;
     while (!o.stop.aborted) {
       const ids: string[] = [];
       const rng = o.rng;
@@ -107,10 +111,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           oracle.acked(id, ack.firstSeq, ack.seq);
           acked.add(id);
           res.acked++;
+          ok++;
         }
       } catch (e) {
         // The stream failed: batches not acknowledged have an unknown fate.
-        failed(`stream of ${ids.length} batches (${ids.length - acked.size} unacknowledged)`, 'ingest', e, false);
+        failed(`stream of ${ids.length} batches (${ids.length - acked.size} unacknowledged)`, 'ingest', e, false, ok);
         if (o.stopping()) return;
       }
     }

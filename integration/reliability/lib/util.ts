@@ -59,21 +59,11 @@ export async function loadAvg(): Promise<string> {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ') + ` on ${os.cpus().length} cores`;
 }
 
-/**
- * Known client-library bug (connect-es #1768, connect-node 2.2.0): a GOAWAY on an idle connection
- * (the server shutting down) can surface as an uncaught 'error' event and kill the client process.
- * Counted here (and printed at the end), any other uncaught exception fails the harness.
- */
-export const knownGoawayCrashes = { count: 0 };
-
 /** Runs `main`; prints a failure and exits 1 on a throw, else exits 0 (open sockets do not keep it alive). */
 export function runMain(harness: string, main: () => Promise<void>): void {
+  // Any uncaught exception fails the run (the client's GOAWAY crash, connect-es #1768, is fixed
+  // in @flowdb/client: clients/ts/src/session.ts).
   process.on('uncaughtException', (e) => {
-    if (e instanceof Error && e.message.includes('received GOAWAY without any open streams')) {
-      knownGoawayCrashes.count++;
-      log(harness, `KNOWN ISSUE (connect-es #1768): uncaught "${e.message}" on an idle client connection`);
-      return;
-    }
     process.stderr.write(`[${harness}] FAILED: uncaught ${e.stack ?? String(e)}\n`);
     process.exit(1);
   });
