@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dispatchEvent, IDBEventTarget } from '../src/events.ts';
-import { setExceptionReporter } from '../src/index.ts';
+import { type IDBTransaction, setExceptionReporter } from '../src/index.ts';
 import { done, harness, isDomError, open } from './support.ts';
 
 async function withStore<T>(fn: (db: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@
  * Byte order of encodings equals compareKeys order, so engine scans return keys in key order.
  */
 import { domError } from '../errors.ts';
-import { type Key, bufferBytes, keyType } from './key.ts';
+import { type Key, appendOwn, bufferBytes, keyType } from './key.ts';
 
 export const TAG = { number: 0x10, date: 0x20, string: 0x30, binary: 0x40, array: 0x50, end: 0x00 } as const;
 
@@ -96,35 +96,38 @@ export function decodeKeyAt(bytes: Uint8Array, pos: number): { key: Key; end: nu
   switch (tag) {
     case TAG.number: { const n = f64(); return { key: n, end: p }; }
     case TAG.date: { const t = f64(); return { key: new Date(t), end: p }; }
+    // Typed arrays and appendOwn: no index write can reach a setter on Array/Object.prototype.
     case TAG.string: {
-      const units: number[] = [];
+      const units = new Uint16Array(Math.min(4096, bytes.length - p));
+      let n = 0;
       let s = '';
       for (;;) {
         const b = bytes[p++];
         if (b === undefined) bad();
         if (b === TAG.end) break;
-        if ((b as number) < 0x80) units.push((b as number) - 1);
-        else { if (p + 2 > bytes.length) bad(); units.push(((bytes[p] as number) << 8) | (bytes[p + 1] as number)); p += 2; }
-        if (units.length >= 4096) { s += String.fromCharCode(...units); units.length = 0; }
+        if ((b as number) < 0x80) units[n++] = (b as number) - 1;
+        else { if (p + 2 > bytes.length) bad(); units[n++] = ((bytes[p] as number) << 8) | (bytes[p + 1] as number); p += 2; }
+        if (n === units.length) { s += String.fromCharCode.apply(null, units as unknown as number[]); n = 0; }
       }
-      return { key: s + String.fromCharCode(...units), end: p };
+      return { key: s + String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]), end: p };
     }
     case TAG.binary: {
-      const out: number[] = [];
+      const out = new Uint8Array(bytes.length - p);
+      let n = 0;
       for (;;) {
         const b = bytes[p++];
         if (b === undefined) bad();
         if (b === TAG.end) break;
-        if (b === 0x01) { const n = bytes[p++]; if (n === undefined) bad(); out.push(n as number); } else out.push(b as number);
+        if (b === 0x01) { const x = bytes[p++]; if (x === undefined) bad(); out[n++] = x as number; } else out[n++] = b as number;
       }
-      return { key: new Uint8Array(out).buffer, end: p };
+      return { key: out.slice(0, n).buffer, end: p };
     }
     case TAG.array: {
       const arr: Key[] = [];
       while (bytes[p] !== TAG.end) {
         if (p >= bytes.length) bad();
         const r = decodeKeyAt(bytes, p);
-        arr.push(r.key);
+        appendOwn(arr, r.key);
         p = r.end;
       }
       return { key: arr, end: p + 1 };

@@ -3,7 +3,7 @@
  * value (#evaluate-a-key-path-on-a-value) and key injection (#inject-a-key-into-a-value-using-a-key-path).
  */
 import { domError } from '../errors.ts';
-import { type Key, toKeyOrInvalid } from './key.ts';
+import { type Key, appendOwn, toKeyOrInvalid } from './key.ts';
 
 export type KeyPath = string | string[];
 
@@ -55,7 +55,7 @@ export function evaluateKeyPath(value: unknown, path: KeyPath): { value: unknown
     for (const p of path) {
       const r = evalString(value, p);
       if (r === FAIL) return undefined;
-      out.push(r);
+      appendOwn(out, r);
     }
     return { value: out };
   }
@@ -89,7 +89,7 @@ export function extractMultiEntryKeys(value: unknown, path: KeyPath): Key[] | ty
   for (let i = 0; i < v.length; i++) {
     if (!Object.hasOwn(v, i)) continue;
     const k = toKeyOrInvalid(v[i], seen);
-    if (k !== undefined) out.push(k);
+    if (k !== undefined) appendOwn(out, k);
   }
   return out;
 }

@@ -54,12 +54,20 @@ export function toKeyOrInvalid(input: unknown, seen: Set<object> = new Set()): K
       if (!Object.hasOwn(input, i)) return undefined;
       const k = toKeyOrInvalid((input as unknown[])[i], seen);
       if (k === undefined) return undefined;
-      out.push(k);
+      appendOwn(out, k);
     }
     seen.delete(input);
     return out;
   }
   return undefined;
+}
+
+/**
+ * Appends as CreateDataProperty does: an index setter defined on Array.prototype or
+ * Object.prototype by script is not called (push() and a[i] = v would call it).
+ */
+export function appendOwn<T>(arr: T[], v: T): void {
+  Object.defineProperty(arr, arr.length, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
 /** Converts or throws DataError (for arguments such as get(query) and cmp). */

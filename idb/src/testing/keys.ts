@@ -178,6 +178,41 @@ export const keys = group('keys', [
     },
   },
   {
+    name: 'keys handed to script ignore index setters on Object.prototype (CreateDataProperty)',
+    async run(env) {
+      const db = await withStore(env);
+      let calls = 0;
+      // A high index: lower ones are written by the runtime's own arrays while the test runs.
+      const N = 1200;
+      const p = String(N - 1);
+      Object.defineProperty(Object.prototype, p, { configurable: true, set: () => { calls++; } });
+      try {
+        const arrayKey = Array.from({ length: N }, (_, i) => i);
+        const text = 'x'.repeat(N);
+        const binary = new Uint8Array(N).fill(7).buffer;
+        await inTx(db, 's', 'readwrite', async (tx) => {
+          const s = tx.objectStore('s');
+          const put = await done(s.put('v', arrayKey)) as unknown[];
+          assert.ok(Object.hasOwn(put, N - 1), 'put() result has its own last element');
+          await done(s.put('v', text));
+          await done(s.put('v', binary));
+        });
+        const got = await inTx(db, 's', 'readonly', async (tx) => done(tx.objectStore('s').getAllKeys()));
+        assert.equal(calls, 0, 'no prototype setter was called');
+        assert.equal(got.length, 3);
+        assert.equal(got[0], text);
+        assert.equal((got[1] as ArrayBuffer).byteLength, N);
+        assert.equal(new Uint8Array(got[1] as ArrayBuffer)[N - 1], 7);
+        const arr = got[2] as unknown[];
+        assert.equal(arr.length, N);
+        assert.ok(Object.hasOwn(arr, N - 1) && arr[N - 1] === N - 1, 'own last element');
+      } finally {
+        delete (Object.prototype as Record<string, unknown>)[p];
+      }
+      db.close();
+    },
+  },
+  {
     name: 'a key that fails in a request leaves the transaction usable',
     async run(env) {
       const db = await withStore(env);
