@@ -12,6 +12,8 @@
  *   get     --reads point get(id) of random ids, 1 per readonly transaction and 100 per transaction
  *   index   --reads equality get(email) on a unique index, 100 per readonly transaction
  *   cursor  one openCursor() walk over every document
+ * "CPU µs/op" is process CPU time (every thread) per operation: steadier than rates on a loaded
+ * machine, though it leaves out fsync waits.
  * Benchmarks are not tests: nothing here gates CI.
  */
 import { spawnSync } from 'node:child_process';
@@ -61,15 +63,22 @@ const ROWS: Row[] = [
   { id: 'cursor', what: 'cursor walk over all docs', unit: 'records/s' },
 ];
 
-/** results[system][row] = rates of each repetition; checks[system][row] = last check string. */
+/** results[system][row] = rates of each repetition; cpu[system][row] = process CPU µs per op; checks: last check string. */
 const results = new Map<SystemName, Map<string, number[]>>();
+const cpu = new Map<SystemName, Map<string, number[]>>();
 const checks = new Map<SystemName, Map<string, string>>();
-function record(sys: SystemName, row: string, count: number, ms: number, check?: string): void {
-  const m = results.get(sys) ?? new Map<string, number[]>();
-  results.set(sys, m);
+/** Process CPU time (all threads) of the last timed() phase, µs. */
+let lastCpuMicros = 0;
+function push(into: Map<SystemName, Map<string, number[]>>, sys: SystemName, row: string, x: number): void {
+  const m = into.get(sys) ?? new Map<string, number[]>();
+  into.set(sys, m);
   const list = m.get(row) ?? [];
-  list.push((count / ms) * 1000);
+  list.push(x);
   m.set(row, list);
+}
+function record(sys: SystemName, row: string, count: number, ms: number, check?: string): void {
+  push(results, sys, row, (count / ms) * 1000);
+  push(cpu, sys, row, lastCpuMicros / count);
   if (check !== undefined) {
     const c = checks.get(sys) ?? new Map<string, string>();
     checks.set(sys, c);
@@ -79,7 +88,10 @@ function record(sys: SystemName, row: string, count: number, ms: number, check?:
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const out = await fn();
+  const c = process.cpuUsage(c0);
+  lastCpuMicros = c.user + c.system;
   return [out, performance.now() - t0];
 }
 
@@ -133,8 +145,8 @@ out.push(`load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')
 out.push(`reps ${REPS}, docs ${DOCS}, singles ≤${SINGLES}, reads ${READS} (get-1: ≤5000), time cap ${MS} ms (batch ${MS * 4} ms)`);
 for (const s of systems) out.push(`- ${s}: ${DESCRIPTIONS[s]}`);
 out.push('');
-out.push('| operation | system | median | unit | [min–max] | vs fake-indexeddb | vs reference §6.2 | check |');
-out.push('|---|---|---:|---|---|---:|---:|---|');
+out.push('| operation | system | median | unit | [min–max] | CPU µs/op | vs fake-indexeddb | vs reference §6.2 | check |');
+out.push('|---|---|---:|---|---|---:|---:|---:|---|');
 const fake = results.get('fake-indexeddb');
 for (const row of ROWS) {
   for (const s of systems) {
@@ -145,6 +157,7 @@ for (const row of ROWS) {
     const ref = REFERENCE[row.id];
     out.push(
       `| ${row.what} | ${s} | ${fmt(m)} | ${row.unit} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ` +
+        `${median(cpu.get(s)?.get(row.id) ?? [0]).toFixed(0)} | ` +
         `${f === undefined ? '' : ratio(m, median(f))} | ${ref === undefined ? '' : `${ratio(m, ref)} (${fmt(ref)})`} | ${checks.get(s)?.get(row.id) ?? ''} |`,
     );
   }
@@ -152,5 +165,6 @@ for (const row of ROWS) {
 console.log(out.join('\n'));
 if (args.json !== undefined) {
   const json = Object.fromEntries([...results].map(([s, m]) => [s, Object.fromEntries(m)]));
-  writeFileSync(args.json, JSON.stringify({ commit, loadAtStart, loadAtEnd: loadavg(), results: json }, null, 2));
+  const cpuJson = Object.fromEntries([...cpu].map(([s, m]) => [s, Object.fromEntries(m)]));
+  writeFileSync(args.json, JSON.stringify({ commit, loadAtStart, loadAtEnd: loadavg(), results: json, cpuMicrosPerOp: cpuJson }, null, 2));
 }

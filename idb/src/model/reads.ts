@@ -1,4 +1,5 @@
 /** Reads shared by object stores and indexes: get, getKey, getAll, getAllKeys, count. */
+import { compareKeys } from '../keys/compare.ts';
 import type { Key } from '../keys/key.ts';
 import { deserializeValue } from '../values/clone.ts';
 import type { IndexSchema } from './catalog.ts';
@@ -44,8 +45,22 @@ export async function valueOf(s: TxStorage, src: ReadSource, hit: Hit, scanned: 
   return b === undefined ? undefined : deserializeValue(b);
 }
 
+/** The one key a range holds when it is [k, k] (IDBKeyRange.only, or a plain key). */
+function onlyKey(range: KeyBounds): Key | undefined {
+  const { lower, upper } = range;
+  if (lower === undefined || upper === undefined || range.lowerOpen || range.upperOpen) return undefined;
+  return lower === upper || compareKeys(lower, upper) === 0 ? lower : undefined;
+}
+
 /** get / getKey (index: the primary key) of the first match. */
 export async function readFirst(s: TxStorage, src: ReadSource, range: KeyBounds, want: 'value' | 'primaryKey'): Promise<unknown> {
+  const only = src.index ? undefined : onlyKey(range);
+  if (only !== undefined) {
+    // A store's point read: one engine get, no range scan.
+    const b = await s.get(recordKey(src.ref, only));
+    if (b === undefined) return undefined;
+    return want === 'primaryKey' ? only : deserializeValue(b);
+  }
   const [lo, hi] = sourceBounds(src, range);
   const e = await s.first(lo, hi, false, want === 'primaryKey' && !src.index);
   if (!e) return undefined;

@@ -148,14 +148,32 @@ export class TxStorage {
   }
 
   async first(lower: Bound | undefined, upper: Bound | undefined, reverse = false, keysOnly = false): Promise<Entry | undefined> {
+    if (this.#untouched(lower, upper)) {
+      // Nothing of ours in range: the engine's first record is the answer (no overlay merge).
+      const it = this.#kv.scan({ ...this.#scanOptions(lower, upper, reverse, keysOnly), limit: 1 });
+      try {
+        const e = await it.next();
+        return e.done ? undefined : { key: e.value.key, value: e.value.value };
+      } finally {
+        await it.return?.();
+      }
+    }
     for await (const e of this.scan(lower, upper, reverse, keysOnly)) return e;
     return undefined;
   }
 
+  /** Neither the overlay nor a cleared range touches [lower, upper]. */
+  #untouched(lower: Bound | undefined, upper: Bound | undefined): boolean {
+    if (this.#keys.size === 0 && this.#cleared.length === 0) return true;
+    for (const k of this.#keys.from(lower?.key)) {
+      if (!below(k, upper)) break;
+      if (above(k, lower)) return false;
+    }
+    return this.#cleared.every(([s, e]) => (upper && !below(s, upper)) || (lower && compareBytes(e, lower.key) <= 0));
+  }
+
   async count(lower: Bound | undefined, upper: Bound | undefined): Promise<number> {
-    const untouched = this.#overlayIn(lower, upper).length === 0 && this.#cleared.every(([s, e]) =>
-      (upper && !below(s, upper)) || (lower && compareBytes(e, lower.key) <= 0));
-    if (untouched) return this.#kv.count(this.#scanOptions(lower, upper, false, true));
+    if (this.#untouched(lower, upper)) return this.#kv.count(this.#scanOptions(lower, upper, false, true));
     let n = 0;
     for await (const _ of this.scan(lower, upper, false, true)) n++;
     return n;
