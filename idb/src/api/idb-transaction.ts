@@ -8,9 +8,10 @@ import type { BatchOp, KV } from '@flowdb/engine';
 import { domError, fromEngineError } from '../errors.ts';
 import { type DispatchResult, IDBEventTarget, dispatchEvent, fireEvent } from '../events.ts';
 import { type DatabaseSchema, type SchemaSnapshot, type StoreSchema, restoreSchema, snapshotSchema } from '../model/catalog.ts';
+import { pipelineFor } from '../model/commit-pipeline.ts';
 import type { TxScheduler } from '../model/tx-scheduler.ts';
 import { TxStorage } from '../model/tx-storage.ts';
-import { afterMicrotasks, queueTask } from '../scheduling.ts';
+import { afterMicrotasks, queueEventTask, queueTask } from '../scheduling.ts';
 import { stringList, type StringList } from './string-list.ts';
 import type { IDBDatabase } from './idb-database.ts';
 import { IDBObjectStore } from './idb-object-store.ts';
@@ -227,9 +228,9 @@ export class IDBTransaction extends IDBEventTarget {
     this.#maybeCommit();
   }
 
-  /** #fire-a-success-event / #fire-an-error-event, in a new task. */
+  /** #fire-a-success-event / #fire-an-error-event, in a new task (see queueEventTask). */
   #fire(req: IDBRequest, outcome: { result: unknown } | { error: DOMException }): Promise<void> {
-    return new Promise((resolve) => queueTask(() => {
+    return new Promise((resolve) => queueEventTask(() => {
       if (this.#state === 'finished' || isRequestDone(req)) return resolve();
       settleRequest(req, outcome);
       this.#pending.delete(req);
@@ -256,26 +257,42 @@ export class IDBTransaction extends IDBEventTarget {
     void this.#commit();
   }
 
-  /** #commit-a-transaction: one engine batch; 'strict' durability waits for the WAL fsync. */
+  /**
+   * #commit-a-transaction: one engine batch; 'strict'/'default' durability waits for the WAL
+   * fsync, shared with concurrent commits (model/commit-pipeline.ts). With commit pipelining,
+   * later readwrite transactions may start once the batch is applied. complete events go out
+   * in commit order, each after its own batch is durable.
+   */
   async #commit(): Promise<void> {
     const storage = this.#storage as TxStorage;
+    const host = this.#host;
+    const pipeline = this.#mode === 'readonly' ? undefined : pipelineFor(host.kv);
+    const ticket = pipeline?.enter();
     try {
-      const ops = this.#mode === 'versionchange' ? [...this.#host.upgradeOps(), ...storage.ops()] : storage.ops();
-      if (ops.length > 0) {
-        await this.#host.kv.write(ops);
-        if (this.#durability !== 'relaxed' && !this.#host.walSyncedOnWrite) await this.#host.kv.syncWal();
+      const ops = this.#mode === 'versionchange' ? [...host.upgradeOps(), ...storage.ops()] : storage.ops();
+      if (ops.length > 0) await host.kv.write(ops);
+      this.#releaseStorage();
+      if (pipeline?.pipelining === true) host.scheduler.applied(this);
+      if (pipeline && ticket) {
+        if (ops.length > 0 && this.#durability !== 'relaxed' && !host.walSyncedOnWrite) await pipeline.sync(ticket);
+        await ticket.previous;
+        // An earlier commit's fsync failed: this one may have read its lost writes.
+        if (pipeline.error !== undefined) throw pipeline.error;
       }
     } catch (err) {
+      await ticket?.previous;
       this.#abort(fromEngineError(err));
-      if (isFatal(err)) this.#host.storageLost(err);
+      ticket?.done();
+      if (isFatal(err)) host.storageLost(err);
       return;
     }
-    this.#releaseStorage();
+    if (this.#state === 'finished') { ticket?.done(); return; }
     queueTask(() => {
       this.#state = 'finished';
       dispatchEvent(new Event('complete'), [this]);
       this.#finish('committed');
     });
+    ticket?.done();
   }
 
   /** #abort-a-transaction */

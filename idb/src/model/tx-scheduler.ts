@@ -2,6 +2,10 @@
  * When transactions may start (https://w3c.github.io/IndexedDB/#transaction-scheduling): a
  * transaction waits for every earlier-created unfinished transaction whose scope overlaps its own,
  * unless both are readonly. A versionchange transaction's scope is every store.
+ * Commit pipelining: once a readwrite transaction's batch is applied to the engine (applied()),
+ * later readwrite transactions no longer wait for it to finish (its fsync may still be pending;
+ * see commit-pipeline.ts). Readonly and versionchange transactions still wait for it to finish,
+ * so they never read writes that are not durable yet.
  */
 export interface Schedulable {
   readonly mode: IDBTransactionMode;
@@ -19,6 +23,7 @@ function overlaps(a: Schedulable, b: Schedulable): boolean {
 export class TxScheduler {
   #live: Schedulable[] = [];
   #started = new Set<Schedulable>();
+  #applied = new Set<Schedulable>();
 
   get size(): number {
     return this.#live.length;
@@ -33,6 +38,14 @@ export class TxScheduler {
     const i = this.#live.indexOf(tx);
     if (i >= 0) this.#live.splice(i, 1);
     this.#started.delete(tx);
+    this.#applied.delete(tx);
+    this.#pump();
+  }
+
+  /** tx (readwrite) has applied its batch: later readwrite transactions may start. */
+  applied(tx: Schedulable): void {
+    if (tx.mode !== 'readwrite' || !this.#started.has(tx)) return;
+    this.#applied.add(tx);
     this.#pump();
   }
 
@@ -43,7 +56,10 @@ export class TxScheduler {
       let blocked = false;
       for (let j = 0; j < i && !blocked; j++) {
         const earlier = this.#live[j] as Schedulable;
-        if (overlaps(tx, earlier) && (tx.mode !== 'readonly' || earlier.mode !== 'readonly')) blocked = true;
+        if (!overlaps(tx, earlier)) continue;
+        if (tx.mode === 'readonly' && earlier.mode === 'readonly') continue;
+        if (tx.mode === 'readwrite' && this.#applied.has(earlier)) continue;
+        blocked = true;
       }
       if (blocked) continue;
       this.#started.add(tx);

@@ -1,0 +1,185 @@
+/**
+ * Commit pipelining (createIDBFactory({ commitPipelining: true }), engine sync 'none' + one
+ * coalesced syncWal per commit round): later overlapping readwrite transactions start once an
+ * earlier batch is applied; complete events fire in commit order, each after its batch is
+ * durable; a crash never keeps a later transaction without the earlier ones; a failed fsync fails
+ * the commit and every one after it.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type KV, openEngine } from '@flowdb/engine';
+import { ErrorFS, MemFS } from '@flowdb/engine/vfs';
+import { type IDBDatabase, type IDBTransaction, createIDBFactory } from '../src/index.ts';
+import { done, open, result } from './support.ts';
+
+const rng = (seed: number): (() => number) => {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+};
+
+/** Transaction i reads the counter (it must be i), writes doc i and counter i + 1. */
+function step(db: IDBDatabase, i: number, log: string[], seen: number[]): IDBTransaction {
+  const tx = db.transaction('s', 'readwrite');
+  const s = tx.objectStore('s');
+  const r = s.get('counter');
+  r.onsuccess = () => {
+    seen[i] = (r.result as number | undefined) ?? 0;
+    s.put(seen[i] + 1, 'counter');
+    s.put({ i }, i);
+  };
+  tx.oncomplete = () => log.push(`complete ${i}`);
+  return tx;
+}
+
+/**
+ * An fsync as slow as a disk's: it covers what was written when it began and reports ms later,
+ * so commits arriving meanwhile are not durable yet and join the next round.
+ */
+function slowSyncs(engine: KV, ms: number): KV {
+  return new Proxy(engine, {
+    get(target, prop) {
+      if (prop === 'syncWal') return async () => { await target.syncWal(); await new Promise((r) => setTimeout(r, ms)); };
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+async function setup(fs: MemFS | ErrorFS, pipelining = true, syncMs = 0): Promise<{ engine: KV; db: IDBDatabase; close(): Promise<void> }> {
+  const engine = await openEngine('/db', { fs, sync: { mode: 'none' } });
+  const factory = createIDBFactory({ kv: syncMs > 0 ? slowSyncs(engine, syncMs) : engine, commitPipelining: pipelining });
+  const db = await open(factory, 'db', 1, (d) => { d.createObjectStore('s'); });
+  return { engine, db, close: async () => { db.close(); await engine.close(); } };
+}
+
+test('pipelined: overlapping transactions see earlier writes, complete in commit order, share fsyncs', async () => {
+  const N = 40;
+  const engine = await openEngine('/db', { fs: new MemFS(), sync: { mode: 'none' } });
+  // The first fsync reports only once all N batches are applied: they all join the next round.
+  let writes = 0;
+  let release!: () => void;
+  const allApplied = new Promise<void>((r) => { release = r; });
+  let gated = false;
+  const kv = new Proxy(engine, {
+    get(target, prop) {
+      if (prop === 'write') return async (ops: Parameters<KV['write']>[0]) => { const res = await target.write(ops); if (++writes === N + 1) release(); return res; };
+      if (prop === 'syncWal') return async () => { await target.syncWal(); if (!gated && writes > 1) { gated = true; await allApplied; } };
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as KV;
+  const db = await open(createIDBFactory({ kv, commitPipelining: true }), 'db', 1, (d) => { d.createObjectStore('s'); });
+  const close = async (): Promise<void> => { db.close(); await engine.close(); };
+  const log: string[] = [];
+  const seen: number[] = [];
+  const syncsBefore = engine.stats().totalSyncs;
+  const txs = Array.from({ length: N }, (_, i) => step(db, i, log, seen));
+  await Promise.all(txs.map(done));
+  assert.deepEqual(seen, Array.from({ length: N }, (_, i) => i), 'each transaction saw every earlier one');
+  assert.deepEqual(log, Array.from({ length: N }, (_, i) => `complete ${i}`));
+  const syncs = engine.stats().totalSyncs - syncsBefore;
+  assert.equal(syncs, 2, `${N} strict transactions: the first round, then one for the other ${N - 1}`);
+  assert.equal(await result(db.transaction('s').objectStore('s').get('counter')), N);
+  await close();
+});
+
+test('pipelined: a second transaction starts before the first one completes', async () => {
+  const { db, close } = await setup(new MemFS());
+  const events: string[] = [];
+  const t1 = db.transaction('s', 'readwrite');
+  t1.objectStore('s').put(1, 'k');
+  t1.oncomplete = () => events.push('t1 complete');
+  const t2 = db.transaction('s', 'readwrite');
+  t2.objectStore('s').get('k').onsuccess = (e) => events.push(`t2 sees ${(e.target as unknown as { result: unknown }).result}`);
+  t2.oncomplete = () => events.push('t2 complete');
+  await Promise.all([done(t1), done(t2)]);
+  assert.deepEqual(events, ['t2 sees 1', 't1 complete', 't2 complete']);
+  await close();
+});
+
+test('without pipelining the spec order holds: the second transaction waits for the first complete', async () => {
+  const { db, close } = await setup(new MemFS(), false);
+  const events: string[] = [];
+  const t1 = db.transaction('s', 'readwrite');
+  t1.objectStore('s').put(1, 'k');
+  t1.oncomplete = () => events.push('t1 complete');
+  const t2 = db.transaction('s', 'readwrite');
+  t2.objectStore('s').get('k').onsuccess = (e) => events.push(`t2 sees ${(e.target as unknown as { result: unknown }).result}`);
+  await Promise.all([done(t1), done(t2)]);
+  assert.deepEqual(events, ['t1 complete', 't2 sees 1']);
+  await close();
+});
+
+test('pipelined: a readonly transaction still waits for the earlier readwrite one to finish', async () => {
+  const { db, close } = await setup(new MemFS());
+  const events: string[] = [];
+  const t1 = db.transaction('s', 'readwrite');
+  t1.objectStore('s').put(1, 'k');
+  t1.oncomplete = () => events.push('t1 complete');
+  const t2 = db.transaction('s', 'readonly');
+  t2.objectStore('s').get('k').onsuccess = () => events.push('t2 get');
+  await Promise.all([done(t1), done(t2)]);
+  assert.deepEqual(events, ['t1 complete', 't2 get']);
+  await close();
+});
+
+const SEEDS = Number(process.env['FLOWDB_IDB_CRASH_SEEDS'] ?? 20);
+
+test(`pipelined power loss: the survivors are a prefix of the commits and include every completed one (${SEEDS} seeds)`, async () => {
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const r = rng(seed);
+    const fs = new MemFS();
+    // Slow fsyncs: several commits are applied but not yet durable when the image is taken.
+    const { db, close } = await setup(fs, true, 10 + Math.floor(r() * 20));
+    const N = 10 + Math.floor(r() * 30);
+    const crashAt = Math.floor(r() * N);
+    const log: string[] = [];
+    const seen: number[] = [];
+    let image: MemFS | undefined;
+    let completedAtImage = 0;
+    const txs = Array.from({ length: N }, (_, i) => {
+      const tx = step(db, i, log, seen);
+      // The crash image is taken while transactions are in every stage (running, applied, syncing).
+      if (i === crashAt) {
+        tx.oncomplete = () => {
+          log.push(`complete ${i}`);
+          image = fs.crashClone({ keepUnsyncedFraction: seed % 2 === 0 ? 0 : r(), rng: r });
+          completedAtImage = log.length;
+        };
+      }
+      return tx;
+    });
+    await Promise.all(txs.map(done));
+    await close();
+    assert.ok(image, `seed ${seed}: no image`);
+    const engine = await openEngine('/db', { fs: image, sync: { mode: 'none' } });
+    const db2 = await open(createIDBFactory({ kv: engine }), 'db');
+    const s = db2.transaction('s').objectStore('s');
+    const counter = ((await result(s.get('counter'))) as number | undefined) ?? 0;
+    const keys = (await result(s.getAllKeys())) as unknown[];
+    db2.close();
+    await engine.close();
+    assert.ok(counter >= completedAtImage, `seed ${seed}: ${counter} survived, ${completedAtImage} had completed`);
+    assert.deepEqual(keys, [...Array.from({ length: counter }, (_, i) => i), 'counter'].filter((k) => counter > 0 || k !== 'counter'),
+      `seed ${seed}: the docs are exactly those of the first ${counter} commits`);
+  }
+});
+
+test('pipelined: a failed fsync aborts that commit and every later one', async () => {
+  let failSyncs = false;
+  const fs = new ErrorFS(new MemFS(), (op) => (failSyncs && op.op === 'sync' && op.path.endsWith('.log') ? { errno: 'EIO' } : undefined));
+  const { db, close } = await setup(fs as unknown as MemFS);
+  const log: string[] = [];
+  const seen: number[] = [];
+  await done(step(db, 0, log, seen));
+  failSyncs = true;
+  const txs = Array.from({ length: 6 }, (_, i) => step(db, i + 1, log, seen));
+  const outcomes = await Promise.all(txs.map((tx) => done(tx).then(() => 'complete', () => 'abort')));
+  assert.deepEqual(outcomes, Array(6).fill('abort'));
+  assert.deepEqual(log, ['complete 0']);
+  for (const tx of txs) assert.ok(tx.error instanceof DOMException, String(tx.error));
+  await close().catch(() => undefined);
+});
