@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../../server/src/main.ts', import.meta.url));
+const ENGINE_WORKER = fileURLToPath(new URL('../../../engine/src/flush/worker.ts', import.meta.url));
 
 let entry: Promise<string> | undefined;
 
@@ -21,10 +22,13 @@ export function serverEntry(): Promise<string> {
     const { build } = await import('esbuild');
     const dir = await mkdtemp(join(tmpdir(), 'flowdb-server-bundle-'));
     const outfile = join(dir, 'server.mjs');
-    await build({
-      entryPoints: [MAIN], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node24', logLevel: 'warning',
+    const common = {
+      bundle: true, platform: 'node', format: 'esm', target: 'node24', logLevel: 'warning',
       banner: { js: "import { createRequire as __flowdbCreateRequire } from 'node:module'; const require = __flowdbCreateRequire(import.meta.url);" },
-    });
+    } as const;
+    await build({ ...common, entryPoints: [MAIN], outfile });
+    // The engine's worker thread entry, next to the bundle (engine/src/flush/pool.ts: workerEntry).
+    await build({ ...common, entryPoints: [ENGINE_WORKER], outfile: join(dir, 'engine-worker.mjs') });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return outfile;
   })();
