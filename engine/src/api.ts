@@ -21,7 +21,7 @@ export interface OpenOptions {
   /** Filesystem; default NodeFS. */
   fs?: FS;
   sync?: SyncMode;
-  /** Active memtable size that triggers a freeze, bytes. Default 64 MiB. */
+  /** Active memtable size that triggers a freeze, bytes (memory held, see engine/README.md "Memory"). Default 32 MiB. */
   memtableBytes?: number;
   /** Frozen memtables allowed before writers are stalled. Default 2. */
   maxFrozenMemtables?: number;
@@ -188,6 +188,10 @@ export interface EngineStats {
   walBytes: number;
   walFiles: number;
   blockIndexEntries: number;
+  /** Memory of open tables' block indexes and bloom filters, bytes. */
+  tableMetaBytes: number;
+  /** Buffers of flushed memtables kept for reuse by the next memtable, bytes. */
+  memtablePoolBytes: number;
   blockCacheBytes: number;
   blockCacheHits: number;
   blockCacheMisses: number;

@@ -718,6 +718,8 @@ export class Engine implements KV {
       walBytes: this.#wal.size(),
       walFiles: 1 + this.#frozen.length,
       blockIndexEntries: tables.reduce((a, t) => a + t.blockCount, 0),
+      tableMetaBytes: tables.reduce((a, t) => a + t.metaBytes, 0),
+      memtablePoolBytes: this.#arenas.bytes,
       blockCacheBytes: this.#cache.bytes(),
       blockCacheHits: hits,
       blockCacheMisses: misses,

@@ -97,6 +97,11 @@ export class Table {
     }
   }
 
+  /** Memory held for the block index and the bloom filter, bytes. */
+  get metaBytes(): number {
+    return this.#index.bytes + (this.#bloom?.length ?? 0);
+  }
+
   /** Bloom check on the user key; true when the table has no (usable) filter. */
   mayContain(key: Uint8Array): boolean {
     return this.#bloom === undefined || bloomMayContain(this.#bloom, key);
