@@ -144,8 +144,6 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
       const v = Math.floor(Math.min(key, MAX_GENERATED));
       nextGen = v >= MAX_GENERATED ? EXHAUSTED : v + 1;
     }
-    // The spec updates the generator before the constraint checks: a failed store keeps it.
-    if (nextGen !== undefined) writeKeyGenerator(s, r, nextGen);
   }
   const rk = recordKey(r, key as Key);
   const old = await s.get(rk);
@@ -168,6 +166,8 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
   for (const [k, v] of writes) checkEntry(k, v);
   if (old) await removeRecord(s, r, key as Key, old);
   for (const [k, v] of writes) s.put(k, v);
+  // Written last: a failed store is reverted with the generator (#key-generator-construct).
+  if (nextGen !== undefined) writeKeyGenerator(s, r, nextGen);
   return key as Key;
 }
 
