@@ -20,8 +20,9 @@ const { done, inTx, open } = helpers;
 /**
  * Known failures of @flowdb/idb, by case id; each still runs and must still fail (see Supports).
  * Fixed since the suite found them: string index keys dropped (b91f24b), missing arguments not
- * TypeErrors and concurrently created databases sharing an id (ef87fce), BUG-6 a failed put not
- * moving the key generator (the spec updates it before the constraint checks).
+ * TypeErrors and concurrently created databases sharing an id (ef87fce). The former BUG-6 case
+ * (a failed put should still move the key generator) contradicted the spec, which reverts the
+ * generator with a failed operation; fake-indexeddb disagrees, so it is in spec-order.test.ts.
  * LIMIT-1: keys are bounded by the engine's 64 KiB key limit (an encoded 10,001-element array or
  *   100,000-character string is rejected with DataError); the spec sets no limit.
  * BUG-4: createIndex(unique) over duplicates added earlier in the same upgrade fires an "error"

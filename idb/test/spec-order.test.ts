@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, isDomError, open } from './support.ts';
+import { done, harness, isDomError, open } from './support.ts';
 
 test('transaction(): "versionchange" passes the IDL enum, then fails after the scope checks', async () => {
   const h = await harness();
@@ -17,6 +17,36 @@ test('transaction(): "versionchange" passes the IDL enum, then fails after the s
     assert.throws(() => db.transaction('s', 'versionchange'), TypeError);
     // A value outside the enum fails when the argument is converted, before any step.
     assert.throws(() => db.transaction('nope', 'bogus' as IDBTransactionMode), TypeError);
+    db.close();
+  } finally {
+    await h.close();
+  }
+});
+
+test('a failed store leaves the key generator where it was, for explicit and generated keys', async () => {
+  const h = await harness();
+  try {
+    const db = await open(h.factory, 'db', 1, (d) => {
+      d.createObjectStore('s', { keyPath: 'id', autoIncrement: true }).createIndex('u', 'u', { unique: true });
+    });
+    // #key-generator-construct: changing the current number is part of the operation, so a
+    // failed operation (here a unique index ConstraintError) reverts it.
+    const tx = db.transaction('s', 'readwrite');
+    const s = tx.objectStore('s');
+    const keys: unknown[] = [];
+    const fails: string[] = [];
+    const add = (v: object): void => {
+      const r = s.add(v);
+      r.onsuccess = () => keys.push(r.result);
+      r.onerror = (e) => { e.preventDefault(); fails.push(r.error?.name ?? '?'); };
+    };
+    add({ u: 1 });
+    add({ id: 10, u: 1 });
+    add({ u: 1 });
+    add({ u: 2 });
+    await done(tx);
+    assert.deepEqual(fails, ['ConstraintError', 'ConstraintError']);
+    assert.deepEqual(keys, [1, 2], 'neither the explicit 10 nor the generated 2 of the failed adds was kept');
     db.close();
   } finally {
     await h.close();

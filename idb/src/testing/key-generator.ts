@@ -50,19 +50,6 @@ export const keyGenerator = group('key generator', [
     },
   },
   {
-    name: 'an explicit numeric key moves the generator even when its put fails',
-    async run(env) {
-      const db = await open(env, 'db', 1, (d) => d.createObjectStore('s', { keyPath: 'id', autoIncrement: true }).createIndex('u', 'u', { unique: true }));
-      await inTx(db, 's', 'readwrite', async (tx) => {
-        const s = tx.objectStore('s');
-        assert.equal(await done(s.add({ u: 1 })), 1);
-        assert.equal((await failure(s.add({ id: 10, u: 1 }), { prevent: true })).name, 'ConstraintError');
-        assert.equal(await done(s.add({ u: 2 })), 11, 'store-a-record steps update the generator before the constraint checks');
-      });
-      db.close();
-    },
-  },
-  {
     name: 'each store has its own generator',
     async run(env) {
       const db = await open(env, 'db', 1, (d) => {
