@@ -1,6 +1,7 @@
 # flowdb sidecar image. Holds only the esbuild bundle of server/src/main.ts (all dependencies
-# inlined, no node_modules, no dev dependencies) and a tiny HTTP /readyz probe.
-#   scripts/bundle-server.sh                      # -> dist/image/{server.mjs,healthcheck.mjs,data/}
+# inlined, no node_modules, no dev dependencies), the engine worker thread bundle (flush and
+# compaction CPU work; loaded from next to server.mjs) and a tiny HTTP /readyz probe.
+#   scripts/bundle-server.sh                      # -> dist/image/{server.mjs,engine-worker.mjs,healthcheck.mjs,data/}
 #   docker build -t flowdb .                      # on the public Node 24 slim image
 #   docker build --build-arg BASE=flowdb-base:node24 -t flowdb .   # offline (scripts/base-image.sh)
 # No RUN steps: the offline base has no shell. Flags: `docker run flowdb --sync=interval:10`
@@ -12,7 +13,7 @@ LABEL org.opencontainers.image.title="flowdb" \
       org.opencontainers.image.description="flowdb LSM key-value sidecar (Connect, gRPC, gRPC-Web on one port)"
 
 WORKDIR /app
-COPY --chown=0:0 dist/image/server.mjs dist/image/healthcheck.mjs /app/
+COPY --chown=0:0 dist/image/server.mjs dist/image/engine-worker.mjs dist/image/healthcheck.mjs /app/
 # Mount point of the data volume, owned by the non-root user (a fresh named volume copies this owner).
 COPY --chown=65532:65532 dist/image/data/ /var/lib/flowdb/
 

@@ -2,8 +2,9 @@
  * WorkerPool: the process-wide engine worker threads (worker.ts), shared by flush and
  * compaction jobs. Up to MAX_WORKERS threads, started on demand; a job goes to an idle thread
  * (else the least busy one). Jobs of one thread interleave only at its awaits. A thread is
- * ref'd only while it has a job. If no thread can start (e.g. a bundle without the worker
- * file), the pool is marked unavailable and callers do the work in-thread.
+ * ref'd only while it has a job. If a thread fails before its entry module loaded (it posts
+ * 'ready'; e.g. a bundle without the worker file), the pool is marked unavailable and callers
+ * do the work in-thread. A thread dying later fails its jobs with a typed IO_ERROR.
  * From source (this module is a .ts file) the entry is ./worker.ts; in the server bundle it
  * is engine-worker.mjs next to the bundle (scripts/bundle-server.sh builds it).
  */
@@ -46,6 +47,8 @@ class WorkerPool {
   #slots: Slot[] = [];
   #broken = false;
   #nextId = 1;
+  /** Jobs handed to a worker so far, per kind. */
+  readonly jobs = { flush: 0, compact: 0 };
 
   get available(): boolean {
     return !this.#broken;
@@ -68,6 +71,7 @@ class WorkerPool {
         return reject(new WorkerUnavailable(`engine worker failed to start: ${String(e)}`));
       }
       const id = this.#nextId++;
+      this.jobs[job.kind]++;
       s.jobs.set(id, { onMessage, resolve, reject });
       s.worker.ref();
       s.worker.postMessage({ ...job, id } as ToWorker, transfer);
@@ -84,9 +88,28 @@ class WorkerPool {
     }
   }
 
-  /** Terminates every thread (tests: a worker dying mid-job). Pending jobs reject. */
+  /** Terminates every thread (tests: a worker dying mid-job). Pending jobs reject at once. */
   async terminateAll(): Promise<void> {
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    const slots = [...this.#slots];
+    for (const s of slots) {
+      // Killed on purpose: not a start failure, the pool stays available.
+      s.started = true;
+      this.#fail(s, new Error('terminated'));
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Forgets a dead thread and rejects its jobs: WorkerUnavailable if it never loaded, else a typed IO_ERROR. */
+  #fail(s: Slot, e: unknown): void {
+    const i = this.#slots.indexOf(s);
+    if (i < 0) return;
+    this.#slots.splice(i, 1);
+    if (!s.started) this.#broken = true;
+    const err = !s.started
+      ? new WorkerUnavailable(`engine worker failed to start: ${String(e)}`)
+      : new FlowError(ErrorCode.IO_ERROR, `engine worker died: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    for (const p of s.jobs.values()) p.reject(err);
+    s.jobs.clear();
   }
 
   #pick(): Slot {
@@ -103,10 +126,9 @@ class WorkerPool {
     const s: Slot = { worker: w, started: false, jobs: new Map() };
     this.#slots.push(s);
     const port: JobPort = { post: (m, t = []) => w.postMessage(m, t) };
-    w.on('online', () => {
-      s.started = true;
-    });
     w.on('message', (m: FromWorker) => {
+      // The entry module loaded ('online' comes before that, even when the file is missing).
+      if (m.type === 'ready') return void (s.started = true);
       const p = s.jobs.get(m.id);
       if (p === undefined) return;
       if (m.type !== 'flushed' && m.type !== 'merged' && m.type !== 'error') return p.onMessage(m, port);
@@ -115,19 +137,8 @@ class WorkerPool {
       if (m.type === 'error') p.reject(fromWire(m.error, 'engine worker'));
       else p.resolve(m);
     });
-    const fail = (e: unknown): void => {
-      const i = this.#slots.indexOf(s);
-      if (i < 0) return;
-      this.#slots.splice(i, 1);
-      if (!s.started) this.#broken = true;
-      const err = this.#broken
-        ? new WorkerUnavailable(`engine worker failed to start: ${String(e)}`)
-        : new FlowError(ErrorCode.IO_ERROR, `engine worker died: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      for (const p of s.jobs.values()) p.reject(err);
-      s.jobs.clear();
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    w.on('error', (e) => this.#fail(s, e));
+    w.on('exit', (code) => this.#fail(s, new Error(`exited with code ${code}`)));
     // After the listeners: adding a 'message' listener refs the worker again.
     w.unref();
     return s;

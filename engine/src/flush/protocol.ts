@@ -52,6 +52,7 @@ export interface WireError {
 export type ToWorker = Job | { kind: 'reply'; id: number; req: number; value?: Uint8Array | number; error?: WireError };
 
 export type FromWorker =
+  | { id: 0; type: 'ready' }
   | { id: number; type: 'blocks'; bufs: Uint8Array[] }
   | { id: number; type: 'call'; req: number; call: IoCall }
   | { id: number; type: 'flushed'; tail: Uint8Array[]; props: TableProps; size: number }

@@ -61,3 +61,4 @@ parentPort?.on('message', (m: ToWorker) => {
   else if (m.kind === 'flush') flush(m);
   else void compact(m);
 });
+post({ id: 0, type: 'ready' });
