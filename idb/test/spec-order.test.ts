@@ -1,9 +1,10 @@
 /**
- * Order of checks where fake-indexeddb (the conformance oracle) differs from the spec's text, so
+ * Spec behaviour where fake-indexeddb (the conformance oracle) differs from the spec's text, so
  * these cases cannot live in src/testing. Each names the spec steps it follows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { IDBKeyRange } from '../src/index.ts';
 import { done, harness, isDomError, open } from './support.ts';
 
 test('transaction(): "versionchange" passes the IDL enum, then fails after the scope checks', async () => {
@@ -47,6 +48,27 @@ test('a failed store leaves the key generator where it was, for explicit and gen
     await done(tx);
     assert.deepEqual(fails, ['ConstraintError', 'ConstraintError']);
     assert.deepEqual(keys, [1, 2], 'neither the explicit 10 nor the generated 2 of the failed adds was kept');
+    db.close();
+  } finally {
+    await h.close();
+  }
+});
+
+test('a Proxy is never a key, even of an array or a Date', async () => {
+  // #convert-value-to-key: an Array exotic object, or an object with [[DateValue]] or
+  // [[ArrayBufferData]]; a Proxy is none of them (Array.isArray() still answers true for it).
+  const h = await harness();
+  try {
+    const proxies = [new Proxy([1, 2, 3], {}), new Proxy(new Date(0), {}), new Proxy(new ArrayBuffer(2), {}), [1, new Proxy([2], {})]];
+    for (const p of proxies) {
+      assert.throws(() => h.factory.cmp(p, 1), isDomError('DataError'));
+      assert.throws(() => IDBKeyRange.only(p), isDomError('DataError'));
+    }
+    const db = await open(h.factory, 'db', 1, (d) => void d.createObjectStore('s'));
+    const tx = db.transaction('s', 'readwrite');
+    assert.throws(() => tx.objectStore('s').put('v', new Proxy([1], {})), isDomError('DataError'));
+    assert.equal(h.factory.cmp([1, 2, 3], [1, 2, 3]), 0, 'the same array without a proxy is a key');
+    await done(tx);
     db.close();
   } finally {
     await h.close();

@@ -3,6 +3,7 @@
  * A Key is normalized: Dates are fresh Date objects with a valid time, binary keys are
  * ArrayBuffers holding a copy of the bytes, arrays hold only keys.
  */
+import { types } from 'node:util';
 import { domError } from '../errors.ts';
 
 export type Key = number | string | Date | ArrayBuffer | Key[];
@@ -37,6 +38,9 @@ function copyBuffer(bytes: Uint8Array): ArrayBuffer {
 export function toKeyOrInvalid(input: unknown, seen: Set<object> = new Set()): Key | undefined {
   if (typeof input === 'number') return Number.isNaN(input) ? undefined : input;
   if (typeof input === 'string') return input;
+  // A Proxy has none of the internal slots a key needs ([[DateValue]], [[ArrayBufferData]]) and
+  // is not an Array exotic object, even where Array.isArray() sees through it.
+  if (types.isProxy(input)) return undefined;
   if (input instanceof Date) {
     const t = input.getTime();
     return Number.isNaN(t) ? undefined : new Date(t);
