@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type KV, openEngine } from '@flowdb/engine';
 import { ErrorFS, MemFS } from '@flowdb/engine/vfs';
-import { type IDBDatabase, type IDBTransaction, createIDBFactory } from '../src/index.ts';
+import { type IDBDatabase, IDBKeyRange, type IDBTransaction, createIDBFactory } from '../src/index.ts';
 import { done, open, result } from './support.ts';
 
 const rng = (seed: number): (() => number) => {
@@ -182,4 +182,108 @@ test('pipelined: a failed fsync aborts that commit and every later one', async (
   assert.deepEqual(log, ['complete 0']);
   for (const tx of txs) assert.ok(tx.error instanceof DOMException, String(tx.error));
   await close().catch(() => undefined);
+});
+
+/** An engine whose writes wait for open() while gated: batches stay pending (fixed, not applied). */
+function gatedWrites(engine: KV): { kv: KV; gate(): void; open(): void; writes(): number } {
+  let gate: Promise<void> | undefined;
+  let release = (): void => {};
+  let n = 0;
+  const kv = new Proxy(engine, {
+    get(target, prop) {
+      if (prop === 'write') return async (ops: Parameters<KV['write']>[0]) => { n++; if (gate) await gate; return target.write(ops); };
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as KV;
+  return {
+    kv,
+    gate: () => { gate = new Promise((r) => { release = r; }); },
+    open: () => { gate = undefined; release(); },
+    writes: () => n,
+  };
+}
+
+test('pipelined: a transaction reads an earlier batch that is not yet written (get, getAll, count, cursors)', async () => {
+  const engine = await openEngine('/db', { fs: new MemFS(), sync: { mode: 'always' } });
+  const g = gatedWrites(engine);
+  const db = await open(createIDBFactory({ kv: g.kv, walSyncedOnWrite: true, commitPipelining: true }), 'db', 1, (d) => {
+    const s = d.createObjectStore('s');
+    for (let i = 0; i < 10; i++) s.put(`v${i}`, i);
+  });
+  g.gate();
+  const a = db.transaction('s', 'readwrite');
+  const sa = a.objectStore('s');
+  sa.delete(3);
+  sa.put('A', 20);
+  sa.delete(IDBKeyRange.bound(6, 8));
+  sa.put('A5', 5);
+  const b = db.transaction('s', 'readwrite');
+  const sb = b.objectStore('s');
+  const expected = [[0, 'v0'], [1, 'v1'], [2, 'v2'], [4, 'v4'], [5, 'A5'], [9, 'v9'], [20, 'A']];
+  const all = result(sb.getAll());
+  const keys = result(sb.getAllKeys());
+  const count = result(sb.count());
+  const one = result(sb.get(5));
+  const gone = result(sb.get(7));
+  const walked: unknown[] = [];
+  const cur = sb.openCursor(null, 'prev');
+  const walk = new Promise<void>((resolve) => {
+    cur.onsuccess = () => {
+      const c = cur.result as { key: unknown; value: unknown; continue(): void } | null;
+      if (!c) return resolve();
+      walked.push([c.key, c.value]);
+      c.continue();
+    };
+  });
+  // b runs to the end of its requests while a's batch is still unwritten.
+  assert.deepEqual(await all, expected.map(([, v]) => v));
+  assert.deepEqual(await keys, expected.map(([k]) => k));
+  assert.equal(await count, expected.length);
+  assert.equal(await one, 'A5');
+  assert.equal(await gone, undefined);
+  await walk;
+  assert.deepEqual(walked, [...expected].reverse());
+  sb.put('B', 21);
+  g.open();
+  await Promise.all([done(a), done(b)]);
+  const check = db.transaction('s').objectStore('s');
+  assert.deepEqual(await result(check.getAllKeys()), [...expected.map(([k]) => k), 21]);
+  db.close();
+  await engine.close();
+});
+
+test('pipelined: a failed write fails the commits that read it; a later independent one succeeds', async () => {
+  // One WAL append fails (ENOSPC: rolled back, the engine stays writable).
+  let failNextAppend = false;
+  const fs = new ErrorFS(new MemFS(), (op) => {
+    if (!failNextAppend || op.op !== 'append' || !op.path.endsWith('.log')) return undefined;
+    failNextAppend = false;
+    return { errno: 'ENOSPC' };
+  });
+  const engine = await openEngine('/db', { fs, sync: { mode: 'always' } });
+  const g = gatedWrites(engine);
+  const db = await open(createIDBFactory({ kv: g.kv, walSyncedOnWrite: true, commitPipelining: true }), 'db', 1, (d) => { d.createObjectStore('s'); });
+  const log: string[] = [];
+  const seen: number[] = [];
+  g.gate();
+  const a = step(db, 0, log, seen);
+  const b = step(db, 1, log, seen);
+  const outcome = (tx: IDBTransaction): Promise<string> => done(tx).then(() => 'complete', () => 'abort');
+  const oa = outcome(a);
+  const ob = outcome(b);
+  // b has read a's counter before a's batch reached the engine.
+  while (seen[1] === undefined) await new Promise((r) => setTimeout(r, 1));
+  assert.equal(seen[1], 1);
+  failNextAppend = true;
+  g.open();
+  assert.deepEqual([await oa, await ob], ['abort', 'abort']);
+  assert.equal(a.error?.name, 'QuotaExceededError');
+  assert.equal(failNextAppend, false);
+  const c = step(db, 2, log, seen);
+  assert.equal(await outcome(c), 'complete');
+  assert.equal(seen[2], 0, 'the failed commits left nothing behind');
+  assert.deepEqual(log, ['complete 2']);
+  db.close();
+  await engine.close();
 });

@@ -8,7 +8,7 @@ import type { BatchOp, KV } from '@flowdb/engine';
 import { domError, fromEngineError } from '../errors.ts';
 import { type DispatchResult, IDBEventTarget, dispatchEvent, fireEvent } from '../events.ts';
 import { type DatabaseSchema, type SchemaSnapshot, type StoreSchema, restoreSchema, snapshotSchema } from '../model/catalog.ts';
-import { pipelineFor } from '../model/commit-pipeline.ts';
+import { type PendingBatch, pipelineFor } from '../model/commit-pipeline.ts';
 import type { TxScheduler } from '../model/tx-scheduler.ts';
 import { TxStorage } from '../model/tx-storage.ts';
 import { afterMicrotasks, queueEventTask, queueTask } from '../scheduling.ts';
@@ -68,6 +68,8 @@ export class IDBTransaction extends IDBEventTarget {
   #state: TxState = 'active';
   #error: DOMException | null = null;
   #storage: TxStorage | undefined;
+  /** Batches of earlier transactions this one read through (commit pipelining). */
+  #deps: readonly PendingBatch[] = [];
   #started = false;
   #running = false;
   #commitStarted = false;
@@ -188,7 +190,15 @@ export class IDBTransaction extends IDBEventTarget {
   start(): void {
     if (this.#state === 'finished') return;
     this.#started = true;
-    this.#storage = new TxStorage(this.#host.kv);
+    const pipeline = pipelineFor(this.#host.kv);
+    if (this.#mode === 'readwrite' && pipeline.pipelining) {
+      // Earlier readwrite transactions may still be writing their batches: read through them.
+      const { overlay, deps } = pipeline.inherit();
+      this.#deps = deps;
+      this.#storage = new TxStorage(this.#host.kv, overlay);
+    } else {
+      this.#storage = new TxStorage(this.#host.kv);
+    }
     void this.#pump();
   }
 
@@ -260,8 +270,8 @@ export class IDBTransaction extends IDBEventTarget {
   /**
    * #commit-a-transaction: one engine batch; 'strict'/'default' durability waits for the WAL
    * fsync, shared with concurrent commits (model/commit-pipeline.ts). With commit pipelining,
-   * later readwrite transactions may start once the batch is applied. complete events go out
-   * in commit order, each after its own batch is durable.
+   * later readwrite transactions may start once the batch is fixed (before it is written).
+   * complete events go out in commit order, each after its own batch is durable.
    */
   async #commit(): Promise<void> {
     const storage = this.#storage as TxStorage;
@@ -270,15 +280,18 @@ export class IDBTransaction extends IDBEventTarget {
     const ticket = pipeline?.enter();
     try {
       const ops = this.#mode === 'versionchange' ? [...host.upgradeOps(), ...storage.ops()] : storage.ops();
-      if (ops.length > 0) await host.kv.write(ops);
-      this.#releaseStorage();
-      if (pipeline?.pipelining === true) host.scheduler.applied(this);
       if (pipeline && ticket) {
+        const applied = pipeline.apply(ops, storage.overlay, this.#deps);
+        // The batch is fixed and queued in commit order: later readwrite transactions may start.
+        if (pipeline.pipelining) host.scheduler.applied(this);
+        await applied;
+        this.#releaseStorage();
         if (ops.length > 0 && this.#durability !== 'relaxed' && !host.walSyncedOnWrite) await pipeline.sync(ticket);
         await ticket.previous;
         // An earlier commit's fsync failed: this one may have read its lost writes.
         if (pipeline.error !== undefined) throw pipeline.error;
       }
+      this.#releaseStorage();
     } catch (err) {
       await ticket?.previous;
       this.#abort(fromEngineError(err));

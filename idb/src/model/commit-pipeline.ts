@@ -1,12 +1,14 @@
 /**
- * Commits over one engine. A readwrite transaction's batch is applied to the engine (write()
- * resolved, visible to later snapshots) before it is durable. With pipelining enabled (an opt-in:
- * the spec starts an overlapping readwrite transaction only once the earlier one has finished),
- * later overlapping readwrite transactions may start at that point (TxScheduler.applied) while
- * the fsync is still pending, so transactions in flight share fsyncs. Always:
+ * Commits over one engine.
+ * - Commit pipelining (opt-in; the spec starts an overlapping readwrite transaction only once the
+ *   earlier one has finished): once a readwrite transaction has fixed its batch (apply()), later
+ *   overlapping readwrite transactions may start (TxScheduler.applied). They read the batches not
+ *   yet applied through a flattened overlay (inherit()), and depend on them: their batches are
+ *   written after, and a failed one fails every commit that depends on it. Batches that queue up
+ *   while one write is in flight go to the engine as one atomic write (one WAL record, one fsync).
  * - sync() resolves after an engine.syncWal() that began after the call: concurrent callers
  *   join the round queued behind the running one (one fsync per round, not per transaction).
- * - A failed fsync is sticky: every later round fails too (after a failed fsync the page cache
+ *   A failed fsync is sticky: every later round fails too (after a failed fsync the page cache
  *   state is unknown and a retry could falsely succeed).
  * - complete events go out in commit order: each commit waits for the previous one (finish()).
  *   Once a sync has failed, every later commit fails, since it may have read the lost writes.
@@ -14,7 +16,23 @@
  *   longer covers (an engine in sync mode 'none' does not sync it when rotating): then the
  *   frozen memtables are flushed to tables before the commit counts as durable.
  */
-import type { KV } from '@flowdb/engine';
+import type { BatchOp, KV } from '@flowdb/engine';
+import { Overlay } from './overlay.ts';
+
+/** A batch fixed and queued, not yet applied to the engine. */
+export interface PendingBatch {
+  readonly overlay: Overlay;
+  /** Set when its write failed (or a batch it depends on did). */
+  error: unknown;
+}
+
+interface Queued {
+  ops: BatchOp[];
+  batch: PendingBatch;
+  deps: readonly PendingBatch[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 export interface CommitTicket {
   /** Freezes seen before the write: a change by the time of the fsync needs a flush. */
@@ -32,8 +50,12 @@ export class CommitPipeline {
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   #tail: Promise<void> = Promise.resolve();
-  /** Later overlapping readwrite transactions may start once a batch is applied. */
+  /** Later overlapping readwrite transactions may start once a batch is fixed. */
   pipelining = false;
+  /** Batches fixed and not yet applied, in commit order. */
+  #pending: PendingBatch[] = [];
+  #queue: Queued[] = [];
+  #writing = false;
 
   constructor(kv: KV) {
     this.#kv = kv;
@@ -51,6 +73,64 @@ export class CommitPipeline {
     let done!: () => void;
     this.#tail = new Promise<void>((resolve) => { done = resolve; });
     return { freezesBefore: this.#freezes, previous, done };
+  }
+
+  /** For a transaction starting now: the batches not yet applied, flattened, and the commits they belong to. */
+  inherit(): { overlay: Overlay | undefined; deps: readonly PendingBatch[] } {
+    if (this.#pending.length === 0) return { overlay: undefined, deps: [] };
+    const overlay = new Overlay();
+    for (const p of this.#pending) overlay.apply(p.overlay);
+    return { overlay, deps: [...this.#pending] };
+  }
+
+  /**
+   * Writes a commit's batch after every earlier one; resolves once applied. Without pipelining
+   * it is one engine write. With it, the batch is pending (inherited by transactions starting
+   * from now on) until written; it fails when a batch in deps failed.
+   */
+  apply(ops: BatchOp[], overlay: Overlay, deps: readonly PendingBatch[]): Promise<void> {
+    if (!this.pipelining && this.#pending.length === 0 && deps.length === 0) {
+      return ops.length === 0 ? Promise.resolve() : this.#kv.write(ops).then(() => undefined);
+    }
+    const batch: PendingBatch = { overlay, error: undefined };
+    this.#pending.push(batch);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ ops, batch, deps, resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  /** Writes queued batches in order, those queued meanwhile as one engine write. */
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0);
+        const ops: BatchOp[] = [];
+        const written: Queued[] = [];
+        for (const q of group) {
+          const failed = q.deps.find((d) => d.error !== undefined);
+          if (failed) { q.batch.error = failed.error; continue; }
+          for (const op of q.ops) ops.push(op);
+          written.push(q);
+        }
+        if (ops.length > 0) {
+          try {
+            await this.#kv.write(ops);
+          } catch (err) {
+            for (const q of written) q.batch.error = err;
+          }
+        }
+        const done = new Set(group.map((q) => q.batch));
+        this.#pending = this.#pending.filter((p) => !done.has(p));
+        for (const q of group) {
+          if (q.batch.error === undefined) q.resolve();
+          else q.reject(q.batch.error);
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
   }
 
   /** Makes every write applied before this call durable. */

@@ -2,8 +2,8 @@
  * When transactions may start (https://w3c.github.io/IndexedDB/#transaction-scheduling): a
  * transaction waits for every earlier-created unfinished transaction whose scope overlaps its own,
  * unless both are readonly. A versionchange transaction's scope is every store.
- * Commit pipelining: once a readwrite transaction's batch is applied to the engine (applied()),
- * later readwrite transactions no longer wait for it to finish (its fsync may still be pending;
+ * Commit pipelining: once a readwrite transaction has fixed its batch (applied()), later
+ * readwrite transactions no longer wait for it to finish (its write and fsync may be pending;
  * see commit-pipeline.ts). Readonly and versionchange transactions still wait for it to finish,
  * so they never read writes that are not durable yet.
  */
@@ -42,7 +42,7 @@ export class TxScheduler {
     this.#pump();
   }
 
-  /** tx (readwrite) has applied its batch: later readwrite transactions may start. */
+  /** tx (readwrite) has fixed its batch: later readwrite transactions may start. */
   applied(tx: Schedulable): void {
     if (tx.mode !== 'readwrite' || !this.#started.has(tx)) return;
     this.#applied.add(tx);

@@ -1,37 +1,16 @@
 /**
  * A transaction's view of the engine: reads at the snapshot taken when the transaction started,
- * with the transaction's own uncommitted writes (a sorted overlay, plus cleared ranges) on top.
- * At commit the overlay becomes one atomic engine batch.
+ * with the transaction's own uncommitted writes (an Overlay) on top; under commit pipelining,
+ * earlier transactions' batches not yet applied (a flattened Overlay) sit in between.
+ * At commit the own overlay becomes one atomic engine batch.
  */
 import type { BatchOp, KV, ScanOptions, Snapshot } from '@flowdb/engine';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '@flowdb/engine';
 import { domError } from '../errors.ts';
-import { compareBytes } from '../keys/compare.ts';
 import { NEVER, TS } from './keyspace.ts';
-import { SortedKeys } from './sorted-keys.ts';
+import { type Bound, type Entry, Overlay, hex } from './overlay.ts';
 
-export interface Bound {
-  key: Uint8Array;
-  open: boolean;
-}
-
-export interface Entry {
-  key: Uint8Array;
-  value: Uint8Array;
-}
-
-const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
-
-function above(k: Uint8Array, b: Bound | undefined): boolean {
-  if (!b) return true;
-  const c = compareBytes(k, b.key);
-  return b.open ? c > 0 : c >= 0;
-}
-function below(k: Uint8Array, b: Bound | undefined): boolean {
-  if (!b) return true;
-  const c = compareBytes(k, b.key);
-  return b.open ? c < 0 : c <= 0;
-}
+export type { Bound, Entry } from './overlay.ts';
 
 /** Keys and values past the engine's limits fail before anything is written. */
 export function checkEntry(key: Uint8Array, value: Uint8Array): void {
@@ -42,17 +21,16 @@ export function checkEntry(key: Uint8Array, value: Uint8Array): void {
 export class TxStorage {
   readonly #kv: KV;
   readonly #snapshot: Snapshot;
-  /** Overlay keys, sorted. */
-  #keys = new SortedKeys();
-  /** Overlay values by key; null is a delete. */
-  #vals = new Map<string, Uint8Array | null>();
-  /** Ranges [start, end) deleted by this transaction (before the overlay's later writes). */
-  #cleared: [Uint8Array, Uint8Array][] = [];
+  /** This transaction's writes. */
+  readonly #own = new Overlay();
+  /** Earlier transactions' batches not applied when this one started (commit pipelining). */
+  readonly #inherited: Overlay | undefined;
   #version = 0;
 
-  constructor(kv: KV) {
+  constructor(kv: KV, inherited?: Overlay) {
     this.#kv = kv;
     this.#snapshot = kv.snapshot();
+    this.#inherited = inherited === undefined || inherited.empty ? undefined : inherited;
   }
 
   release(): void {
@@ -65,39 +43,34 @@ export class TxStorage {
   }
 
   get empty(): boolean {
-    return this.#keys.size === 0 && this.#cleared.length === 0;
+    return this.#own.empty;
   }
 
-  #isCleared(key: Uint8Array): boolean {
-    return this.#cleared.some(([s, e]) => compareBytes(key, s) >= 0 && compareBytes(key, e) < 0);
-  }
-
-  #set(key: Uint8Array, value: Uint8Array | null): void {
-    this.#version++;
-    const h = hex(key);
-    if (!this.#vals.has(h)) this.#keys.insert(key.slice());
-    this.#vals.set(h, value);
+  /** This transaction's writes (read-only once it commits). */
+  get overlay(): Overlay {
+    return this.#own;
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
     checkEntry(key, value);
-    this.#set(key, value);
+    this.#version++;
+    this.#own.set(key, value);
   }
 
   del(key: Uint8Array): void {
-    this.#set(key, null);
+    this.#version++;
+    this.#own.set(key, null);
   }
 
   delRange(start: Uint8Array, end: Uint8Array): void {
     this.#version++;
-    for (const k of this.#keys.removeRange(start, end)) this.#vals.delete(hex(k));
-    this.#cleared.push([start.slice(), end.slice()]);
+    this.#own.clear(start, end);
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const h = hex(key);
-    if (this.#vals.has(h)) return this.#vals.get(h) ?? undefined;
-    if (this.#isCleared(key)) return undefined;
+    let v = this.#own.lookup(key);
+    if (v === undefined && this.#inherited) v = this.#inherited.lookup(key);
+    if (v !== undefined) return v ?? undefined;
     const rec = await this.#kv.get(key, { ts: TS, snapshot: this.#snapshot });
     return rec?.value;
   }
@@ -109,40 +82,22 @@ export class TxStorage {
     return o;
   }
 
-  #overlayIn(lower: Bound | undefined, upper: Bound | undefined): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (const k of this.#keys.from(lower?.key)) {
-      if (!below(k, upper)) break;
-      if (above(k, lower)) out.push(k);
-    }
-    return out;
+  /** Neither overlay touches [lower, upper]: the engine alone answers. */
+  #untouched(lower: Bound | undefined, upper: Bound | undefined): boolean {
+    return this.#own.untouched(lower, upper) && (this.#inherited === undefined || this.#inherited.untouched(lower, upper));
   }
 
-  /** Entries in [lower, upper] in key order (descending when reverse), overlay applied. */
+  /** Entries in [lower, upper] in key order (descending when reverse), overlays applied. */
   async *scan(lower: Bound | undefined, upper: Bound | undefined, reverse = false, keysOnly = false): AsyncGenerator<Entry> {
-    const mine = this.#overlayIn(lower, upper);
-    if (reverse) mine.reverse();
     const it = this.#kv.scan(this.#scanOptions(lower, upper, reverse, keysOnly));
-    const cmp = (a: Uint8Array, b: Uint8Array): number => (reverse ? -compareBytes(a, b) : compareBytes(a, b));
-    let m = 0;
+    // Engine records carry key and value: they serve as entries as they are.
+    let src: AsyncIterator<Entry> = it;
+    if (this.#inherited) src = this.#inherited.over(src, lower, upper, reverse);
+    const merged = this.#own.over(src, lower, upper, reverse);
     try {
-      let e = await it.next();
-      for (;;) {
-        const ek = e.done ? undefined : e.value.key;
-        const ok = mine[m];
-        if (ek === undefined && ok === undefined) return;
-        if (ok !== undefined && (ek === undefined || cmp(ok, ek) <= 0)) {
-          m++;
-          if (ek !== undefined && cmp(ok, ek) === 0) e = await it.next();
-          const v = this.#vals.get(hex(ok));
-          if (v) yield { key: ok, value: v };
-          continue;
-        }
-        const rec = (e as IteratorYieldResult<{ key: Uint8Array; value: Uint8Array }>).value;
-        e = await it.next();
-        if (!this.#isCleared(rec.key)) yield { key: rec.key, value: rec.value };
-      }
+      yield* merged;
     } finally {
+      await merged.return(undefined);
       await it.return?.();
     }
   }
@@ -162,16 +117,6 @@ export class TxStorage {
     return undefined;
   }
 
-  /** Neither the overlay nor a cleared range touches [lower, upper]. */
-  #untouched(lower: Bound | undefined, upper: Bound | undefined): boolean {
-    if (this.#keys.size === 0 && this.#cleared.length === 0) return true;
-    for (const k of this.#keys.from(lower?.key)) {
-      if (!below(k, upper)) break;
-      if (above(k, lower)) return false;
-    }
-    return this.#cleared.every(([s, e]) => (upper && !below(s, upper)) || (lower && compareBytes(e, lower.key) <= 0));
-  }
-
   async count(lower: Bound | undefined, upper: Bound | undefined): Promise<number> {
     if (this.#untouched(lower, upper)) return this.#kv.count(this.#scanOptions(lower, upper, false, true));
     let n = 0;
@@ -181,9 +126,10 @@ export class TxStorage {
 
   /** The batch: range deletes first, then the overlay in key order. */
   ops(): BatchOp[] {
-    const ops: BatchOp[] = this.#cleared.map(([start, end]) => ({ type: 'delRange', start, end }));
-    for (const key of this.#keys.from(undefined)) {
-      const v = this.#vals.get(hex(key));
+    const own = this.#own;
+    const ops: BatchOp[] = own.cleared.map(([start, end]) => ({ type: 'delRange', start, end }));
+    for (const key of own.keys.from(undefined)) {
+      const v = own.vals.get(hex(key));
       ops.push(v ? { type: 'put', key, ts: TS, value: v, expireAt: NEVER } : { type: 'del', key, ts: TS });
     }
     return ops;
