@@ -36,6 +36,8 @@ import { ServerReflection as ReflectionV1alpha } from './gen/grpc/reflection/v1a
 
 const STREAM_WINDOW = 1024 * 1024;
 const SESSION_WINDOW = 8 * 1024 * 1024;
+/** Shutdown: at most this many event-loop turns to accept the connections still queued. */
+const MAX_ACCEPT_TURNS = 1000;
 
 export const API_SERVICES = [KVService, StatsService, EventsService, DocumentService];
 
@@ -286,17 +288,20 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
     deps.drain.abort();
     // 2. Stop accepting connections. Closing a listening socket resets the
-    // connections the kernel has accepted but we have not (a busy event loop
-    // leaves them queued), and those clients lose their calls to a TCP reset.
-    // So first let poll phases take the queued connections until one takes
-    // none (a check-phase callback runs right after each poll; bounded): each
-    // gets a GOAWAY at once (onSession). After the close a new connection is
-    // refused (ECONNREFUSED: UNAVAILABLE). A connection completed in the last
-    // instant before the close can still be reset: TCP offers no clean close
-    // of a listener; the client reports it as UNAVAILABLE.
-    for (let turns = 0, seen = -1; seen !== accepted && turns < 20; turns++) {
-      seen = accepted;
+    // connections the kernel has completed but we have not accepted (a busy
+    // event loop leaves them queued), and those clients lose their calls to a
+    // TCP reset. So first take every queued connection: each poll phase
+    // accepts one (libuv in Node 24), so turn the event loop (setImmediate:
+    // one poll phase per turn) until a turn accepts none; each gets a GOAWAY
+    // at once (onSession). After the close a new connection is refused
+    // (ECONNREFUSED: UNAVAILABLE for the client). A connection completed in
+    // the instant before the close can still be reset (TCP has no clean close
+    // of a listener); the client reports that as UNAVAILABLE too.
+    await new Promise((r) => setImmediate(r)); // we run at the end of a poll phase: sync to the check phase
+    for (let turns = 0; turns < MAX_ACCEPT_TURNS && Date.now() < deadline; turns++) {
+      const seen = accepted;
       await new Promise((r) => setImmediate(r));
+      if (accepted === seen) break;
     }
     for (const l of listeners) l.close();
     // 3. Let in-flight unary calls finish (bounded).
