@@ -44,14 +44,18 @@ export class RemoteIO implements MergeIO {
   }
 
   async append(bufs: Uint8Array[]): Promise<void> {
-    const p = this.#call({ op: 'append', bufs }, transferList(bufs));
+    if (bufs.length === 0) return;
+    // One buffer, joined here: the engine's thread appends it without a copy.
+    const one = [bufs.length === 1 ? (bufs[0] as Uint8Array) : Buffer.concat(bufs)];
+    const p = this.#call({ op: 'append', bufs: one }, transferList(one));
     p.catch(() => undefined);
     this.#writes.push(p);
     while (this.#writes.length > MAX_AHEAD) await this.#writes.shift();
   }
 
   async finish(tail: Uint8Array[]): Promise<void> {
-    const p = this.#call({ op: 'finish', tail }, transferList(tail));
+    const one = [tail.length === 1 ? (tail[0] as Uint8Array) : Buffer.concat(tail)];
+    const p = this.#call({ op: 'finish', tail: one }, transferList(one));
     p.catch(() => undefined);
     this.#writes.push(p);
     for (const w of this.#writes.splice(0)) await w;
