@@ -19,7 +19,7 @@ import { codeName, openClient } from './lib/client.ts';
 import { engineCheck } from './lib/engine-check.ts';
 import { runLoad } from './lib/load.ts';
 import { Oracle, cyclePrefix, keyOf, unitId } from './lib/oracle.ts';
-import { type ProcSample, sampleProc } from './lib/proc-stats.ts';
+import { type MemSample, type ProcSample, sampleMetrics, sampleProc } from './lib/proc-stats.ts';
 import { rpcCheck } from './lib/rpc-check.ts';
 import { spawnServer } from './lib/server-proc.ts';
 import { LONG, loadAvg, log, rng, runMain, setting, sleep, slope } from './lib/util.ts';
@@ -43,6 +43,9 @@ const MEMTABLE = 256 * 1024;
  */
 const NODE_OPTIONS = process.env.FLOWDB_SOAK_NODE_OPTIONS ?? `--max-old-space-size=${LONG ? 256 : 128}`;
 const RETENTION = setting('FLOWDB_SOAK_CHANGE_RETENTION', 10_000, 100_000);
+/** Write load (FLOWDB_SOAK_WRITERS=0 FLOWDB_SOAK_INGESTERS=0: everything but the writes, to tell server-side growth from data growth). */
+const WRITERS = setting('FLOWDB_SOAK_WRITERS', 2, 2);
+const INGESTERS = setting('FLOWDB_SOAK_INGESTERS', 2, 2);
 const ARGS = ['--sync=always', `--memtable-bytes=${MEMTABLE}`, '--shutdown-timeout-ms=5000', `--change-retention=${RETENTION}`];
 
 runMain(H, async () => {
@@ -71,7 +74,7 @@ runMain(H, async () => {
   };
 
   const writes = runLoad({
-    baseUrl: srv.baseUrl, cycle: 0, oracle, rng: r, writers: 2, ingesters: 2,
+    baseUrl: srv.baseUrl, cycle: 0, oracle, rng: r, writers: WRITERS, ingesters: INGESTERS,
     stop: stop.signal, stopping: () => stopping, afterStop: undefined,
   });
   const reader = openClient(srv.baseUrl);
@@ -133,13 +136,17 @@ runMain(H, async () => {
   ];
 
   const samples: ProcSample[] = [];
+  const mems: MemSample[] = [];
   const t0 = Date.now();
   while (Date.now() - t0 < SECONDS * 1000) {
     samples.push(await sampleProc(srv.pid, dir, (Date.now() - t0) / 1000));
+    mems.push(await sampleMetrics(srv.baseUrl));
     if (unexpected.length > 0) break;
     if (samples.length % Math.max(1, Math.round(SECONDS * 100 / SAMPLE_MS)) === 0) {
       const s = samples[samples.length - 1] as ProcSample;
-      log(H, `${s.t.toFixed(0)}s: rss ${s.rssMb.toFixed(1)} MB, fds ${s.fds} (data ${s.dataFds}, sockets ${s.sockets}), acked ${oracle.ackedRecords} records, load ${await loadAvg()}`);
+      const m = mems[mems.length - 1] as MemSample;
+      log(H, `${s.t.toFixed(0)}s: rss ${s.rssMb.toFixed(1)} MB (heap ${m.heapMb.toFixed(1)}, external ${m.externalMb.toFixed(1)}, array buffers ${m.arrayBuffersMb.toFixed(1)}), ` +
+        `fds ${s.fds} (data ${s.dataFds}, sockets ${s.sockets}), h2 sessions ${m.sessions}, acked ${oracle.ackedRecords} records, load ${await loadAvg()}`);
     }
     await sleep(SAMPLE_MS);
   }
@@ -157,6 +164,8 @@ runMain(H, async () => {
 
   const warm = samples.filter((s) => s.t >= WARMUP);
   const per = (f: (s: ProcSample) => number): number => slope(warm.map((s) => s.t / 60), warm.map(f));
+  const warmMem = mems.filter((_, i) => (samples[i] as ProcSample).t >= WARMUP);
+  const memPer = (f: (m: MemSample) => number): number => slope(warm.map((s) => s.t / 60), warmMem.map(f));
   const rssSlope = per((s) => s.rssMb);
   const otherSlope = per((s) => s.fds - s.dataFds);
   const last = samples[samples.length - 1] as ProcSample;
@@ -164,7 +173,9 @@ runMain(H, async () => {
   log(H, `${samples.length} samples; after warm-up rss slope ${rssSlope.toFixed(2)} MB/min (bound ${RSS_MB_PER_MIN}), ` +
     `non-data fd slope ${otherSlope.toFixed(2)}/min (bound ${OTHER_FDS_PER_MIN}), data fd slope ${per((s) => s.dataFds).toFixed(2)}/min; ` +
     `last: rss ${last.rssMb.toFixed(1)} MB, fds ${last.fds} (data ${last.dataFds}, deleted ${last.deletedFds}, sockets ${last.sockets}); ` +
-    `sstables ${stats?.sstableCount}, levels ${stats?.tablesPerLevel.join('/')}`);
+    `sstables ${stats?.sstableCount}, levels ${stats?.tablesPerLevel.join('/')}; ` +
+    `slopes MB/min: heap ${memPer((m) => m.heapMb).toFixed(2)}, external ${memPer((m) => m.externalMb).toFixed(2)}, array buffers ${memPer((m) => m.arrayBuffersMb).toFixed(2)}, ` +
+    `rss outside heap and external ${(rssSlope - memPer((m) => m.heapMb) - memPer((m) => m.externalMb)).toFixed(2)}; h2 sessions slope ${memPer((m) => m.sessions).toFixed(2)}/min`);
   const bounds: string[] = [];
   if (rssSlope > RSS_MB_PER_MIN) bounds.push(`RSS grows ${rssSlope.toFixed(2)} MB/min after warm-up (bound ${RSS_MB_PER_MIN})`);
   if (otherSlope > OTHER_FDS_PER_MIN) bounds.push(`non-data fds grow ${otherSlope.toFixed(2)}/min after warm-up (bound ${OTHER_FDS_PER_MIN})`);

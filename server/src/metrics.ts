@@ -80,3 +80,15 @@ export class Metrics {
     return out.join('\n') + '\n';
   }
 }
+
+/** The process's memory (process.memoryUsage()), bytes: RSS, V8 heap, memory outside the heap. */
+export function processMemory(): { [name: string]: number } {
+  const m = process.memoryUsage();
+  return {
+    process_resident_memory_bytes: m.rss,
+    nodejs_heap_size_used_bytes: m.heapUsed,
+    nodejs_heap_size_total_bytes: m.heapTotal,
+    nodejs_external_memory_bytes: m.external,
+    nodejs_array_buffers_bytes: m.arrayBuffers,
+  };
+}

@@ -24,7 +24,7 @@ import { openDocuments, type Documents } from './documents/open.ts';
 import type { DocumentStore } from './documents/store.ts';
 import { HealthState, healthService } from './health.ts';
 import { Reflector, reflectionV1, reflectionV1alpha } from './reflection.ts';
-import { Metrics } from './metrics.ts';
+import { Metrics, processMemory } from './metrics.ts';
 import { interceptors, tokenMatches, type CallTracker } from './interceptors.ts';
 import { KVService } from './gen/flowdb/v1/kv_service_pb.ts';
 import { StatsService } from './gen/flowdb/v1/stats_service_pb.ts';
@@ -131,6 +131,8 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
             flowdb_server_open_streams: tracker.streams,
             flowdb_server_serving: health.serving ? 1 : 0,
             flowdb_server_fast_path_calls: fast.calls,
+            flowdb_server_http2_sessions: sessions.size,
+            ...processMemory(),
           });
         }
       } else if (path === '/readyz') {

@@ -28,3 +28,27 @@ export async function sampleProc(pid: number, dataDir: string, t: number): Promi
   }
   return { t, rssMb: Number(m[1]) / 1024, fds: fds.length, dataFds, deletedFds, sockets };
 }
+
+/** The server's own memory figures from /metrics (process.memoryUsage()), MB, and its open HTTP/2 sessions. */
+export interface MemSample {
+  heapMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+  sessions: number;
+}
+
+export async function sampleMetrics(baseUrl: string): Promise<MemSample> {
+  const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const get = (name: string): number => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (m === null) throw new Error(`/metrics: no ${name}`);
+    return Number(m[1]);
+  };
+  const mb = (name: string): number => get(name) / 1024 / 1024;
+  return {
+    heapMb: mb('nodejs_heap_size_used_bytes'),
+    externalMb: mb('nodejs_external_memory_bytes'),
+    arrayBuffersMb: mb('nodejs_array_buffers_bytes'),
+    sessions: get('flowdb_server_http2_sessions'),
+  };
+}
