@@ -1,13 +1,13 @@
 /**
  * One phase of the IndexedDB benchmark in isolation, for `node --cpu-prof`:
- *   node --cpu-prof bench/idb/profile.ts <batch|single|get|index|cursor> [--system flowdb-relaxed] [--n 20000] [--reads 100000]
+ *   node --cpu-prof bench/idb/profile.ts <batch|single|single-64|get|get-1|index|cursor> [--system flowdb-relaxed] [--n 20000] [--reads 100000]
  * Loads --n docs first (batches of 100), then runs the phase once (--reads gets or lookups);
  * prints rate and CPU µs/op.
  */
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type SystemName, openSystem } from './systems.ts';
-import { cursorWalk, indexLookups, openBenchDb, pointReads, randomIds, writeBatches, writeSingles } from './workload.ts';
+import { cursorWalk, indexLookups, openBenchDb, pointReads, randomIds, writeBatches, writeSingles, writeSinglesConcurrent } from './workload.ts';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,6 +25,7 @@ let ops = phase === 'get' || phase === 'get-1' || phase === 'index' ? ids.length
 switch (phase) {
   case 'batch': await writeBatches(db, sys.durability, 0, N, 100, 1e9); break;
   case 'single': ops = await writeSingles(db, sys.durability, N, Math.min(N, 2000), 1e9); break;
+  case 'single-64': ops = await writeSinglesConcurrent(db, sys.durability, N, Math.min(N, 5000), 64, 1e9); break;
   case 'get': await pointReads(db, ids, 100); break;
   case 'get-1': await pointReads(db, ids, 1); break;
   case 'index': await indexLookups(db, ids, 100); break;

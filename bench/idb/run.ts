@@ -8,6 +8,7 @@
  *
  * Phases per system and repetition (order of systems rotated per repetition; medians reported):
  *   single  one add() per readwrite transaction, each awaited to "complete" (at most --singles or --ms)
+ *   single-64  one add() per readwrite transaction, 64 transactions in flight (--singles × 4 or --ms)
  *   batch   100 add()s per transaction, --docs documents (or --ms)
  *   get     --reads point get(id) of random ids, 1 per readonly transaction and 100 per transaction
  *   index   --reads equality get(email) on a unique index, 100 per readonly transaction
@@ -21,7 +22,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DESCRIPTIONS, SYSTEMS, type SystemName, openSystem } from './systems.ts';
-import { cursorWalk, indexLookups, openBenchDb, pointReads, randomIds, writeBatches, writeSingles } from './workload.ts';
+import { cursorWalk, indexLookups, openBenchDb, pointReads, randomIds, writeBatches, writeSingles, writeSinglesConcurrent } from './workload.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,7 +47,7 @@ const git = (a: string[]): string => spawnSync('git', a, { encoding: 'utf8' }).s
 const commit = `${git(['rev-parse', '--short', 'HEAD'])} (idb/src last changed in ${git(['log', '-1', '--format=%h', '--', 'idb/src'])})`;
 
 /** The reference crate's published JsonDB figures (§6.2), per row id. */
-const REFERENCE: Partial<Record<string, number>> = { single: 121, batch: 7057, 'get-1': 244_741, 'get-100': 244_741, index: 9402 };
+const REFERENCE: Partial<Record<string, number>> = { single: 121, 'single-64': 121, batch: 7057, 'get-1': 244_741, 'get-100': 244_741, index: 9402 };
 
 interface Row {
   id: string;
@@ -56,6 +57,7 @@ interface Row {
 }
 const ROWS: Row[] = [
   { id: 'single', what: 'write, 1 doc per transaction', unit: 'docs/s' },
+  { id: 'single-64', what: 'write, 1 doc per transaction, 64 in flight', unit: 'docs/s' },
   { id: 'batch', what: 'write, 100 docs per transaction', unit: 'docs/s' },
   { id: 'get-1', what: 'point get, 1 per transaction', unit: 'gets/s' },
   { id: 'get-100', what: 'point get, 100 per transaction', unit: 'gets/s' },
@@ -101,6 +103,8 @@ async function runSystem(name: SystemName, rep: number): Promise<void> {
     const db = await openBenchDb(sys.indexedDB);
     const [singles, ms1] = await timed(() => writeSingles(db, sys.durability, 10_000_000, SINGLES, MS));
     record(name, 'single', singles, ms1);
+    const [concurrent, msC] = await timed(() => writeSinglesConcurrent(db, sys.durability, 20_000_000, SINGLES * 4, 64, MS));
+    record(name, 'single-64', concurrent, msC);
     const [batched, ms2] = await timed(() => writeBatches(db, sys.durability, 0, DOCS, 100, MS * 4));
     record(name, 'batch', batched, ms2);
     const ids = randomIds(READS, batched, 7 + rep);
@@ -111,7 +115,7 @@ async function runSystem(name: SystemName, rep: number): Promise<void> {
     const [hitsIx, ms5] = await timed(() => indexLookups(db, ids, 100));
     record(name, 'index', READS, ms5, `${hitsIx}/${READS} hits`);
     const [walked, ms6] = await timed(() => cursorWalk(db));
-    record(name, 'cursor', walked, ms6, `${walked}/${batched + singles} records`);
+    record(name, 'cursor', walked, ms6, `${walked}/${batched + singles + concurrent} records`);
     db.close();
   } finally {
     await sys.close();

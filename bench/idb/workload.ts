@@ -59,6 +59,21 @@ export async function writeSingles(db: DatabaseLike, durability: Durability, fir
   return i;
 }
 
+/** One document per transaction, up to `inFlight` transactions at once (not awaited one by one); stops at n docs or after ms. */
+export async function writeSinglesConcurrent(db: DatabaseLike, durability: Durability, first: number, n: number, inFlight: number, ms: number): Promise<number> {
+  const stop = performance.now() + ms;
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < n && performance.now() < stop) {
+      const tx = rw(db, durability);
+      tx.objectStore('docs').add(doc(first + started++));
+      await committed(tx);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return started;
+}
+
 /** Batches of `batch` docs per transaction; stops at n docs or after ms (whole batches). */
 export async function writeBatches(db: DatabaseLike, durability: Durability, first: number, n: number, batch: number, ms: number): Promise<number> {
   const stop = performance.now() + ms;

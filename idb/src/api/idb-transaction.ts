@@ -32,6 +32,8 @@ export interface TxHost {
   /** A versionchange transaction aborted: the connection's version reverts. */
   upgradeAborted(snapshotVersion: number): void;
   finished(tx: IDBTransaction): void;
+  /** Right before complete/abort is fired: the database's upgrade transaction becomes null. */
+  settling(tx: IDBTransaction): void;
   /** The engine failed for good (closed, read-only): every connection is closed by force. */
   storageLost(err: unknown): void;
 }
@@ -193,9 +195,8 @@ export class IDBTransaction extends IDBEventTarget {
     const pipeline = pipelineFor(this.#host.kv);
     if (this.#mode === 'readwrite' && pipeline.pipelining) {
       // Earlier readwrite transactions may still be writing their batches: read through them.
-      const { overlay, deps } = pipeline.inherit();
-      this.#deps = deps;
-      this.#storage = new TxStorage(this.#host.kv, overlay);
+      this.#deps = pipeline.inherit();
+      this.#storage = new TxStorage(this.#host.kv, this.#deps.map((d) => d.overlay));
     } else {
       this.#storage = new TxStorage(this.#host.kv);
     }
@@ -301,6 +302,7 @@ export class IDBTransaction extends IDBEventTarget {
     }
     if (this.#state === 'finished') { ticket?.done(); return; }
     queueTask(() => {
+      this.#host.settling(this);
       this.#state = 'finished';
       dispatchEvent(new Event('complete'), [this]);
       this.#finish('committed');
@@ -327,6 +329,7 @@ export class IDBTransaction extends IDBEventTarget {
       queueTask(() => { dispatchEvent(new Event('error', { bubbles: true, cancelable: true }), [req, this, this.#db]); });
     }
     queueTask(() => {
+      this.#host.settling(this);
       dispatchEvent(new Event('abort', { bubbles: true }), [this, this.#db]);
       this.#finish('aborted');
     });

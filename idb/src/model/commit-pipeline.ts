@@ -3,7 +3,7 @@
  * - Commit pipelining (opt-in; the spec starts an overlapping readwrite transaction only once the
  *   earlier one has finished): once a readwrite transaction has fixed its batch (apply()), later
  *   overlapping readwrite transactions may start (TxScheduler.applied). They read the batches not
- *   yet applied through a flattened overlay (inherit()), and depend on them: their batches are
+ *   yet applied through their overlays (inherit()), and depend on them: their batches are
  *   written after, and a failed one fails every commit that depends on it. Batches that queue up
  *   while one write is in flight go to the engine as one atomic write (one WAL record, one fsync).
  * - sync() resolves after an engine.syncWal() that began after the call: concurrent callers
@@ -17,7 +17,7 @@
  *   frozen memtables are flushed to tables before the commit counts as durable.
  */
 import type { BatchOp, KV } from '@flowdb/engine';
-import { Overlay } from './overlay.ts';
+import type { Overlay } from './overlay.ts';
 
 /** A batch fixed and queued, not yet applied to the engine. */
 export interface PendingBatch {
@@ -75,12 +75,9 @@ export class CommitPipeline {
     return { freezesBefore: this.#freezes, previous, done };
   }
 
-  /** For a transaction starting now: the batches not yet applied, flattened, and the commits they belong to. */
-  inherit(): { overlay: Overlay | undefined; deps: readonly PendingBatch[] } {
-    if (this.#pending.length === 0) return { overlay: undefined, deps: [] };
-    const overlay = new Overlay();
-    for (const p of this.#pending) overlay.apply(p.overlay);
-    return { overlay, deps: [...this.#pending] };
+  /** For a transaction starting now: the batches not yet applied (oldest first); it depends on them. */
+  inherit(): readonly PendingBatch[] {
+    return this.#pending.length === 0 ? [] : [...this.#pending];
   }
 
   /**

@@ -54,7 +54,8 @@ export class TxScheduler {
       const tx = this.#live[i] as Schedulable;
       if (this.#started.has(tx)) continue;
       let blocked = false;
-      for (let j = 0; j < i && !blocked; j++) {
+      // Nearest first: a blocker, when there is one, is usually the transaction just before.
+      for (let j = i - 1; j >= 0 && !blocked; j--) {
         const earlier = this.#live[j] as Schedulable;
         if (!overlaps(tx, earlier)) continue;
         if (tx.mode === 'readonly' && earlier.mode === 'readonly') continue;

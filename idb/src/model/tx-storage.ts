@@ -23,14 +23,26 @@ export class TxStorage {
   readonly #snapshot: Snapshot;
   /** This transaction's writes. */
   readonly #own = new Overlay();
-  /** Earlier transactions' batches not applied when this one started (commit pipelining). */
-  readonly #inherited: Overlay | undefined;
+  /** Earlier transactions' batches not applied when this one started, oldest first (commit pipelining). */
+  readonly #inherited: readonly Overlay[];
+  /** #inherited flattened into one, built at the first scan. */
+  #flat: Overlay | undefined;
   #version = 0;
 
-  constructor(kv: KV, inherited?: Overlay) {
+  constructor(kv: KV, inherited: readonly Overlay[] = []) {
     this.#kv = kv;
     this.#snapshot = kv.snapshot();
-    this.#inherited = inherited === undefined || inherited.empty ? undefined : inherited;
+    this.#inherited = inherited.filter((o) => !o.empty);
+  }
+
+  #flattened(): Overlay | undefined {
+    if (this.#inherited.length === 0) return undefined;
+    if (this.#inherited.length === 1) return this.#inherited[0];
+    if (this.#flat === undefined) {
+      this.#flat = new Overlay();
+      for (const o of this.#inherited) this.#flat.apply(o);
+    }
+    return this.#flat;
   }
 
   release(): void {
@@ -69,7 +81,7 @@ export class TxStorage {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     let v = this.#own.lookup(key);
-    if (v === undefined && this.#inherited) v = this.#inherited.lookup(key);
+    for (let i = this.#inherited.length - 1; v === undefined && i >= 0; i--) v = (this.#inherited[i] as Overlay).lookup(key);
     if (v !== undefined) return v ?? undefined;
     const rec = await this.#kv.get(key, { ts: TS, snapshot: this.#snapshot });
     return rec?.value;
@@ -84,7 +96,7 @@ export class TxStorage {
 
   /** Neither overlay touches [lower, upper]: the engine alone answers. */
   #untouched(lower: Bound | undefined, upper: Bound | undefined): boolean {
-    return this.#own.untouched(lower, upper) && (this.#inherited === undefined || this.#inherited.untouched(lower, upper));
+    return this.#own.untouched(lower, upper) && this.#inherited.every((o) => o.untouched(lower, upper));
   }
 
   /** Entries in [lower, upper] in key order (descending when reverse), overlays applied. */
@@ -92,7 +104,8 @@ export class TxStorage {
     const it = this.#kv.scan(this.#scanOptions(lower, upper, reverse, keysOnly));
     // Engine records carry key and value: they serve as entries as they are.
     let src: AsyncIterator<Entry> = it;
-    if (this.#inherited) src = this.#inherited.over(src, lower, upper, reverse);
+    const inherited = this.#flattened();
+    if (inherited) src = inherited.over(src, lower, upper, reverse);
     const merged = this.#own.over(src, lower, upper, reverse);
     try {
       yield* merged;
