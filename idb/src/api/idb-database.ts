@@ -102,6 +102,11 @@ export class IDBDatabase extends IDBEventTarget {
       upgradeOps: () => host.upgradeOps(),
       storageLost: (err) => host.storageLost(err),
       upgradeAborted: (v) => { this.#version = v; },
+      // #commit-a-transaction / #abort-a-transaction: the task that fires complete or abort
+      // first sets the database's upgrade transaction to null.
+      settling: (tx) => {
+        if (tx === this.#upgradeTx) this.#upgradeTx = null;
+      },
       finished: (tx) => {
         this.#txs.delete(tx);
         if (tx === this.#upgradeTx) this.#upgradeTx = null;
@@ -124,7 +129,7 @@ export class IDBDatabase extends IDBEventTarget {
   get onversionchange(): ((ev: Event) => unknown) | null { return this.getHandler('versionchange'); }
   set onversionchange(fn: ((ev: Event) => unknown) | null) { this.setHandler('versionchange', fn); }
 
-  /** The upgrade transaction: set until it has finished (its abort event dispatched), even once inactive. */
+  /** The upgrade transaction: set until its complete/abort task runs, even once aborted (inactive). */
   #upgrade(): IDBTransaction {
     const tx = this.#upgradeTx;
     if (!tx) throw domError('InvalidStateError', 'this needs a running versionchange transaction');

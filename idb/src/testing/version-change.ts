@@ -126,7 +126,7 @@ export const versionChange = group('versions and upgrades', [
     },
   },
   {
-    name: 'after abort() in an upgrade, schema calls throw TransactionInactiveError until it finishes',
+    name: 'after abort() in an upgrade, schema calls throw TransactionInactiveError until the abort event',
     async run(env) {
       const seen: string[] = [];
       const name = (fn: () => unknown): string => {
@@ -136,6 +136,8 @@ export const versionChange = group('versions and upgrades', [
       const err = await openFails(env, 'db', 1, (d, tx) => {
         upgradeDb = d;
         d.createObjectStore('s');
+        // The task that fires abort first clears the database's upgrade transaction.
+        tx.addEventListener('abort', () => seen.push(`in abort: ${name(() => d.createObjectStore('s4'))}`));
         tx.abort();
         // The connection's upgrade transaction is still set, only inactive: the state check wins
         // over the key path and store name checks.
@@ -147,7 +149,7 @@ export const versionChange = group('versions and upgrades', [
       const d = upgradeDb as DatabaseLike;
       seen.push(name(() => d.createObjectStore('s3')));
       seen.push(name(() => d.deleteObjectStore('s')));
-      assert.deepEqual(seen, ['TransactionInactiveError', 'TransactionInactiveError', 'InvalidStateError', 'InvalidStateError']);
+      assert.deepEqual(seen, ['TransactionInactiveError', 'TransactionInactiveError', 'in abort: InvalidStateError', 'InvalidStateError', 'InvalidStateError']);
     },
   },
   {
