@@ -17,7 +17,13 @@ export interface Entry {
   value: Uint8Array;
 }
 
-export const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+
+/** A key as a Map key: its bytes as latin1 (Buffer's latin1Slice, without a Buffer per call). */
+export const hex: (k: Uint8Array) => string = typeof latin1Slice === 'function'
+  ? (k) => latin1Slice.call(k, 0, k.length)
+  : (k) => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
 
 export function above(k: Uint8Array, b: Bound | undefined): boolean {
   if (!b) return true;

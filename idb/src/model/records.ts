@@ -86,9 +86,15 @@ export function indexKeysOf(index: IndexSchema, value: unknown): Key[] {
 
 const entryKey = (dbId: number, index: IndexSchema, ik: Key, pk: Uint8Array): Uint8Array => concat(indexPrefix(dbId, index), encodeKey(ik), pk);
 
+const AFTER = new Uint8Array([AFTER_KEY]);
+
+/** Some entry of the index has this index key (p = index prefix + encoded index key). */
+async function takenAt(s: TxStorage, p: Uint8Array): Promise<boolean> {
+  return (await s.first({ key: p, open: false }, { key: concat(p, AFTER), open: true }, false, true)) !== undefined;
+}
+
 async function uniqueTaken(s: TxStorage, dbId: number, index: IndexSchema, ik: Key): Promise<boolean> {
-  const p = concat(indexPrefix(dbId, index), encodeKey(ik));
-  return (await s.first({ key: p, open: false }, { key: concat(p, new Uint8Array([AFTER_KEY])), open: true }, false, true)) !== undefined;
+  return takenAt(s, concat(indexPrefix(dbId, index), encodeKey(ik)));
 }
 
 /** Adds a record's entries to one index; ConstraintError when a unique index already has the key. */
@@ -145,23 +151,23 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
       nextGen = v >= MAX_GENERATED ? EXHAUSTED : v + 1;
     }
   }
-  const rk = recordKey(r, key as Key);
+  const encPk = encodeKey(key as Key);
+  const rk = concat(recordPrefix(r), encPk);
   const old = await s.get(rk);
   if (old && noOverwrite) throw domError('ConstraintError', 'a record with this key already exists');
   // Check unique indexes before changing anything: a failed store leaves no trace.
-  const encPk = encodeKey(key as Key);
   const oldValue = old && r.store.indexes.size > 0 ? deserializeValue(old) : undefined;
-  for (const index of r.store.indexes.values()) {
-    if (!index.unique) continue;
-    const mine = old ? indexKeysOf(index, oldValue) : [];
-    for (const ik of indexKeysOf(index, clone)) {
-      if (mine.some((m) => compareKeys(m, ik) === 0)) continue;
-      if (await uniqueTaken(s, r.dbId, index, ik)) throw domError('ConstraintError', `index "${index.name}" is unique and already has this key`);
-    }
-  }
   const writes: [Uint8Array, Uint8Array][] = [[rk, bytes]];
   for (const index of r.store.indexes.values()) {
-    for (const ik of indexKeysOf(index, clone)) writes.push([entryKey(r.dbId, index, ik, encPk), EMPTY]);
+    const ip = indexPrefix(r.dbId, index);
+    const mine = index.unique && old ? indexKeysOf(index, oldValue) : [];
+    for (const ik of indexKeysOf(index, clone)) {
+      const p = concat(ip, encodeKey(ik));
+      if (index.unique && !mine.some((m) => compareKeys(m, ik) === 0) && await takenAt(s, p)) {
+        throw domError('ConstraintError', `index "${index.name}" is unique and already has this key`);
+      }
+      writes.push([concat(p, encPk), EMPTY]);
+    }
   }
   for (const [k, v] of writes) checkEntry(k, v);
   if (old) await removeRecord(s, r, key as Key, old);
