@@ -25,13 +25,9 @@ const { done, inTx, open } = helpers;
  * generator with a failed operation; fake-indexeddb disagrees, so it is in spec-order.test.ts.
  * LIMIT-1: keys are bounded by the engine's 64 KiB key limit (an encoded 10,001-element array or
  *   100,000-character string is rejected with DataError); the spec sets no limit.
- * BUG-4: createIndex(unique) over duplicates added earlier in the same upgrade fires an "error"
- *   event (ConstraintError, target an IDBRequest) that bubbles to the db before the abort; the
- *   spec only aborts the upgrade (fake-indexeddb: no error event).
  */
 const knownFailures: Record<string, string> = {
   'keys > large keys: a 10,001-element array key and a 100,000-character string key': 'LIMIT-1 keys over 64 KiB are DataErrors',
-  'indexes > createIndex unique over duplicates written in the same upgrade aborts it without an error event': 'BUG-4 error event on a failed unique createIndex',
 };
 const ours: Supports = { knownFailures };
 

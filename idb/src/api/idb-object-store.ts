@@ -36,6 +36,10 @@ export class IDBObjectStore {
   get #ref(): StoreRef {
     return { dbId: txi.host(this.#tx).schema.id, store: this.#schema };
   }
+  /** For a write request: the indexes as they are now (see StoreRef.indexes). */
+  get #writeRef(): StoreRef {
+    return { dbId: txi.host(this.#tx).schema.id, store: this.#schema, indexes: [...this.#schema.indexes.values()] };
+  }
   get #src(): ReadSource {
     return { ref: this.#ref, index: undefined };
   }
@@ -90,7 +94,7 @@ export class IDBObjectStore {
         if (!canInjectKey(clone, s.keyPath as string)) throw domError('DataError', 'the generated key cannot be injected into the value');
       } else k = kpk;
     }
-    const ref = this.#ref;
+    const ref = this.#writeRef;
     return txi.addRequest(this.#tx, this, (st) => storeRecord(st, ref, stored, k, noOverwrite));
   }
 
@@ -108,13 +112,13 @@ export class IDBObjectStore {
     requireArgs(arguments.length, 1, 'delete()');
     this.#writable();
     const range = toRequiredKeyRange(query);
-    const ref = this.#ref;
+    const ref = this.#writeRef;
     return txi.addRequest(this.#tx, this, async (st) => { await deleteRecords(st, ref, range); return undefined; });
   }
 
   clear(): IDBRequest {
     this.#writable();
-    const ref = this.#ref;
+    const ref = this.#writeRef;
     return txi.addRequest(this.#tx, this, async (st) => { clearStore(st, ref); return undefined; });
   }
 

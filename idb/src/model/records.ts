@@ -24,7 +24,15 @@ export interface KeyBounds {
 export interface StoreRef {
   dbId: number;
   store: StoreSchema;
+  /**
+   * The store's indexes when the request was made: a request queued before createIndex (or
+   * deleteIndex) runs without (with) that index, as the spec's ordered operations do. Absent:
+   * the store's current indexes.
+   */
+  indexes?: readonly IndexSchema[];
 }
+
+const indexesOf = (r: StoreRef): readonly IndexSchema[] => r.indexes ?? [...r.store.indexes.values()];
 
 const EMPTY = new Uint8Array(0);
 const DELETE_BATCH = 256;
@@ -111,9 +119,10 @@ export async function addIndexEntries(s: TxStorage, dbId: number, index: IndexSc
 
 async function removeRecord(s: TxStorage, r: StoreRef, pk: Key, bytes: Uint8Array): Promise<void> {
   const encPk = encodeKey(pk);
-  if (r.store.indexes.size > 0) {
+  const indexes = indexesOf(r);
+  if (indexes.length > 0) {
     const old = deserializeValue(bytes);
-    for (const index of r.store.indexes.values()) {
+    for (const index of indexes) {
       for (const ik of indexKeysOf(index, old)) s.del(entryKey(r.dbId, index, ik, encPk));
     }
   }
@@ -156,9 +165,10 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
   const old = await s.get(rk);
   if (old && noOverwrite) throw domError('ConstraintError', 'a record with this key already exists');
   // Check unique indexes before changing anything: a failed store leaves no trace.
-  const oldValue = old && r.store.indexes.size > 0 ? deserializeValue(old) : undefined;
+  const indexes = indexesOf(r);
+  const oldValue = old && indexes.length > 0 ? deserializeValue(old) : undefined;
   const writes: [Uint8Array, Uint8Array][] = [[rk, bytes]];
-  for (const index of r.store.indexes.values()) {
+  for (const index of indexes) {
     const ip = indexPrefix(r.dbId, index);
     const mine = index.unique && old ? indexKeysOf(index, oldValue) : [];
     for (const ik of indexKeysOf(index, clone)) {
@@ -181,7 +191,7 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
 export async function deleteRecords(s: TxStorage, r: StoreRef, range: KeyBounds): Promise<void> {
   const prefix = recordPrefix(r);
   const [lower, upper] = recordBounds(prefix, range);
-  if (r.store.indexes.size > 0) {
+  if (indexesOf(r).length > 0) {
     // Index entries need each record's value: delete in batches, re-seeking after each.
     let from = lower;
     for (;;) {
@@ -204,7 +214,7 @@ export async function deleteRecords(s: TxStorage, r: StoreRef, range: KeyBounds)
 export function clearStore(s: TxStorage, r: StoreRef): void {
   const p = recordPrefix(r);
   s.delRange(p, prefixEnd(p));
-  for (const index of r.store.indexes.values()) {
+  for (const index of indexesOf(r)) {
     const ip = indexPrefix(r.dbId, index);
     s.delRange(ip, prefixEnd(ip));
   }
