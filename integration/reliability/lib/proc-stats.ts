@@ -10,6 +10,8 @@ export interface ProcSample {
   dataFds: number;
   deletedFds: number;
   sockets: number;
+  /** Event loop and thread plumbing (anon_inode: eventfd / eventpoll, pipes): grows with worker threads, bounded. */
+  plumbing: number;
 }
 
 export async function sampleProc(pid: number, dataDir: string, t: number): Promise<ProcSample> {
@@ -20,13 +22,15 @@ export async function sampleProc(pid: number, dataDir: string, t: number): Promi
   let dataFds = 0;
   let deletedFds = 0;
   let sockets = 0;
+  let plumbing = 0;
   for (const fd of fds) {
     const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''); // closed meanwhile
     if (target.startsWith(dataDir)) dataFds++;
     if (target.endsWith('(deleted)')) deletedFds++;
     if (target.startsWith('socket:')) sockets++;
+    if (target.startsWith('anon_inode:') || target.startsWith('pipe:')) plumbing++;
   }
-  return { t, rssMb: Number(m[1]) / 1024, fds: fds.length, dataFds, deletedFds, sockets };
+  return { t, rssMb: Number(m[1]) / 1024, fds: fds.length, dataFds, deletedFds, sockets, plumbing };
 }
 
 /** The server's own memory figures from /metrics (process.memoryUsage()), MB, and its open HTTP/2 sessions. */
@@ -34,6 +38,8 @@ export interface MemSample {
   heapMb: number;
   externalMb: number;
   arrayBuffersMb: number;
+  /** The engine's block cache (bounded: fills up, then stays). */
+  blockCacheMb: number;
   sessions: number;
 }
 
@@ -49,6 +55,7 @@ export async function sampleMetrics(baseUrl: string): Promise<MemSample> {
     heapMb: mb('nodejs_heap_size_used_bytes'),
     externalMb: mb('nodejs_external_memory_bytes'),
     arrayBuffersMb: mb('nodejs_array_buffers_bytes'),
+    blockCacheMb: mb('flowdb_engine_block_cache_bytes'),
     sessions: get('flowdb_server_http2_sessions'),
   };
 }
