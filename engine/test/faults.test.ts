@@ -66,6 +66,10 @@ function baseOptions(): OpenOptions {
   return {
     sync: { mode: 'always' }, clock: new ManualClock(), memtableBytes: 2048, maxFrozenMemtables: 1, blockBytes: 128,
     levelBaseBytes: 4096, targetFileBytes: 1024,
+    // Replaying op i needs the same op order every run: background compaction in a worker thread
+    // interleaves with the foreground by timing. The worker path has its own per-op fault sweep
+    // (compaction-worker.test.ts); the file operations are the same code (compaction/io.ts).
+    workerThreads: false,
   };
 }
 
