@@ -10,7 +10,7 @@
  *   join the round queued behind the running one (one fsync per round, not per transaction).
  *   A failed fsync is sticky: every later round fails too (after a failed fsync the page cache
  *   state is unknown and a retry could falsely succeed).
- * - complete events go out in commit order: each commit waits for the previous one (finish()).
+ * - complete events go out in commit order: each commit waits for the previous one (its ticket).
  *   Once a sync has failed, every later commit fails, since it may have read the lost writes.
  * - A memtable freeze between a write and its fsync moves the write to a WAL file syncWal() no
  *   longer covers (an engine in sync mode 'none' does not sync it when rotating): then the
@@ -18,6 +18,15 @@
  */
 import type { BatchOp, KV } from '@flowdb/engine';
 import type { Overlay } from './overlay.ts';
+
+/** Batches combined into one engine write stop growing past this size. */
+const GROUP_BYTES = 8 << 20;
+
+function opBytes(ops: readonly BatchOp[]): number {
+  let n = 0;
+  for (const op of ops) n += op.type === 'delRange' ? op.start.length + op.end.length : op.key.length + (op.type === 'put' ? op.value.length : 0);
+  return n;
+}
 
 /** A batch fixed and queued, not yet applied to the engine. */
 export interface PendingBatch {
@@ -97,12 +106,18 @@ export class CommitPipeline {
     });
   }
 
-  /** Writes queued batches in order, those queued meanwhile as one engine write. */
+  /**
+   * Writes queued batches in order, those queued meanwhile as one engine write (up to
+   * GROUP_BYTES; the rest follows once it is applied, so its dependencies are known by then).
+   */
   async #drain(): Promise<void> {
     this.#writing = true;
     try {
       while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0);
+        let n = 0;
+        let bytes = 0;
+        while (n < this.#queue.length && (n === 0 || bytes < GROUP_BYTES)) bytes += opBytes((this.#queue[n++] as Queued).ops);
+        const group = this.#queue.splice(0, n);
         const ops: BatchOp[] = [];
         const written: Queued[] = [];
         for (const q of group) {
