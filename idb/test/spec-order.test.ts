@@ -74,3 +74,32 @@ test('a Proxy is never a key, even of an array or a Date', async () => {
     await h.close();
   }
 });
+
+test("the open request's transaction is reset in the complete/abort task, after its handlers' microtasks", async () => {
+  // #abort-a-transaction / #commit-a-transaction: the queued task fires the event, then sets the
+  // open request's transaction to null; a browser runs the handlers' microtasks in between.
+  const h = await harness();
+  try {
+    for (const abort of [false, true]) {
+      const seen: string[] = [];
+      const r = h.factory.open(abort ? 'a' : 'c', 1);
+      await new Promise<void>((resolve) => {
+        r.onupgradeneeded = () => {
+          const tx = r.transaction as NonNullable<typeof r.transaction>;
+          tx.addEventListener(abort ? 'abort' : 'complete', () => {
+            seen.push(`handler: ${r.transaction === tx}`);
+            void Promise.resolve().then(() => seen.push(`microtask: ${r.transaction === tx}`));
+            setImmediate(() => seen.push(`next task: ${r.transaction === null}`));
+          });
+          if (abort) tx.abort();
+        };
+        r.onsuccess = () => { (r.result as { close(): void }).close(); resolve(); };
+        r.onerror = (e) => { e.preventDefault(); resolve(); };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.deepEqual(seen, ['handler: true', 'microtask: true', 'next task: true'], abort ? 'abort' : 'complete');
+    }
+  } finally {
+    await h.close();
+  }
+});

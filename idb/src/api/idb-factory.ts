@@ -16,7 +16,7 @@ import {
   CAT_KEYGEN, CAT_STORE, KEYSPACE_VERSION, NEVER, TS, catalogKey, databaseKey, dataPrefix, nextDbIdKey, prefixEnd, versionKey,
 } from '../model/keyspace.ts';
 import { TxScheduler } from '../model/tx-scheduler.ts';
-import { nextTask, queueTask } from '../scheduling.ts';
+import { afterMicrotasks, nextTask, queueTask } from '../scheduling.ts';
 import { type DatabaseEntry, type IDBDatabase, dbi } from './idb-database.ts';
 import { IDBOpenDBRequest, settleRequest, setRequestTransaction } from './idb-request.ts';
 import { txi } from './idb-transaction.ts';
@@ -195,8 +195,11 @@ export class IDBFactory {
         if (r.threw) txi.abort(tx, domError('AbortError', 'an upgradeneeded listener threw'));
       });
       const outcome = await txi.outcome(tx);
-      await nextTask();
+      // The task that fires complete/abort then sets the request's transaction to null: once the
+      // handlers' microtasks have run, before any later task (a setTimeout(0) there sees null).
+      await new Promise<void>((resolve) => afterMicrotasks(resolve));
       setRequestTransaction(request, null);
+      await nextTask();
       if (outcome === 'aborted' || dbi.closePending(db)) {
         if (outcome === 'aborted') {
           db.close();
