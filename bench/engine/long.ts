@@ -1,6 +1,7 @@
 /**
  * The long ingest benchmark (not in CI): `npm run bench:engine:long -- [--records 10000000]
- * [--only flowdb,classic-level] [--keys time|random|both]`.
+ * [--only flowdb,classic-level] [--keys time|random|both] [--node-flags '--max-semi-space-size=4']`.
+ * --node-flags go to every child's node command line (V8 heap sizing is the application's choice).
  * Each system ingests the same records (batches of 1,000, no fsync) in its own child process
  * (`long.ts --child <system> <records> <keys>`), one system after the other. Reported per system:
  * records/s for each million, event-loop delay p99/max during the ingest
@@ -120,7 +121,7 @@ const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).t
 
 async function parent(): Promise<void> {
   const { values: a } = parseArgs({
-    options: { records: { type: 'string', default: '10000000' }, only: { type: 'string', default: 'flowdb,classic-level' }, keys: { type: 'string', default: 'time' } },
+    options: { 'node-flags': { type: 'string', default: '' }, records: { type: 'string', default: '10000000' }, only: { type: 'string', default: 'flowdb,classic-level' }, keys: { type: 'string', default: 'time' } },
   });
   const systems = (a.only ?? '').split(',');
   const modes = a.keys === 'both' ? ['time', 'random'] : [a.keys ?? 'time'];
@@ -128,8 +129,9 @@ async function parent(): Promise<void> {
   for (const keys of modes) {
     for (const sys of systems) {
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-      console.error(`${new Date().toISOString()} ${sys} ${keys} ${a.records} records, load ${load}`);
-      const r = spawnSync(process.execPath, [import.meta.filename, '--child', sys, a.records ?? '', keys], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const flags = (a['node-flags'] ?? '').split(' ').filter((f) => f !== '');
+      console.error(`${new Date().toISOString()} ${sys} ${keys} ${a.records} records, load ${load}${flags.length > 0 ? `, flags ${flags.join(' ')}` : ''}`);
+      const r = spawnSync(process.execPath, [...flags, import.meta.filename, '--child', sys, a.records ?? '', keys], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (r.status !== 0) {
         console.error(`${sys} failed: ${r.stderr.slice(-2000)}`);
         continue;

@@ -15,7 +15,7 @@ const { values: a } = parseArgs({
   options: {
     records: { type: 'string', default: '2000000' },
     every: { type: 'string', default: '250000' },
-    memtable: { type: 'string', default: String(64 << 20) },
+    memtable: { type: 'string', default: String(16 << 20) },
     workers: { type: 'string', default: 'true' },
     compaction: { type: 'string', default: 'true' },
     'level-base': { type: 'string', default: String(64 << 20) },
@@ -52,7 +52,7 @@ for (let step = 0; step * 1000 < records; step++) {
       records: (step + 1) * 1000, s: Math.round((performance.now() - t0) / 100) / 10, rss: mb(m.rss), hwm: mb(vm('VmHWM')),
       heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers),
       tables: s.sstableCount, perLevel: s.tablesPerLevel.join('/'), sstMB: mb(s.sstableBytes), memtableMB: mb(s.memtableBytes),
-      frozen: s.frozenMemtableCount, cacheMB: mb(s.blockCacheBytes),
+      frozen: s.frozenMemtableCount, cacheMB: mb(s.blockCacheBytes), tableMetaMB: mb(s.tableMetaBytes), poolMB: mb(s.memtablePoolBytes),
     }));
   }
 }

@@ -21,7 +21,7 @@ export interface OpenOptions {
   /** Filesystem; default NodeFS. */
   fs?: FS;
   sync?: SyncMode;
-  /** Active memtable size that triggers a freeze, bytes (memory held, see engine/README.md "Memory"). Default 32 MiB. */
+  /** Active memtable size that triggers a freeze, bytes (memory held, see engine/README.md "Memory"). Default 16 MiB. */
   memtableBytes?: number;
   /** Frozen memtables allowed before writers are stalled. Default 2. */
   maxFrozenMemtables?: number;

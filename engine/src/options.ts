@@ -44,7 +44,7 @@ export function resolveOptions(o: OpenOptions, defaultFs: () => FS): ResolvedOpt
   return {
     fs: o.fs ?? defaultFs(),
     sync,
-    memtableBytes: intIn('memtableBytes', o.memtableBytes, 32 << 20, 1024, 2 ** 31),
+    memtableBytes: intIn('memtableBytes', o.memtableBytes, 16 << 20, 1024, 2 ** 31),
     maxFrozenMemtables: intIn('maxFrozenMemtables', o.maxFrozenMemtables, 2, 1, 64),
     blockBytes: intIn('blockBytes', o.blockBytes, 4096, 64, 1 << 20),
     bloomBitsPerKey: intIn('bloomBitsPerKey', o.bloomBitsPerKey, 10, 0, 64),

@@ -101,7 +101,17 @@ export class SkipList {
   #freed = false;
   #chunkUsed = 0;
   #nextChunk = FIRST_CHUNK;
+  /**
+   * What a fresh list would hold for the same inserts (column capacities doubling from the initial
+   * sizes, arena chunks 1 KiB doubling to 1 MiB): memoryBytes() counts this, so when a memtable
+   * fills up does not depend on whether its buffers were reused (the pool's spare capacity is the pool's).
+   */
+  #capNodes = 8;
+  #capLinks = MAX_HEIGHT + 16;
   #arenaBytes = 0;
+  #vUsed = 0;
+  #vCap = 0;
+  #vNext = FIRST_CHUNK;
   #height = 1;
   #length = 0;
   #rand = 0x9e3779b9;
@@ -146,15 +156,22 @@ export class SkipList {
     this.#meta = sharedOf(Uint8Array, NB);
     this.#links = sharedOf(Int32Array, MAX_HEIGHT);
     this.#arenaBytes = 0;
+    this.#vUsed = this.#vCap = 0;
+    this.#vNext = FIRST_CHUNK;
+    this.#capNodes = 8;
+    this.#capLinks = MAX_HEIGHT + 16;
   }
 
   get length(): number {
     return this.#length;
   }
 
-  /** Bytes of memory this list holds (column and arena capacity). */
+  /**
+   * Bytes of memory this list holds: column and arena capacity as grown for its entries (a list
+   * on reused buffers counts the same as a fresh one; the pool's extra capacity is the pool's).
+   */
   memoryBytes(): number {
-    return this.#ints.byteLength + this.#nums.byteLength + this.#meta.byteLength + this.#links.byteLength + this.#arenaBytes;
+    return this.#capNodes * (NI * 4 + NF * 8 + NB) + this.#capLinks * 4 + this.#arenaBytes;
   }
 
   layout(): ListLayout {
@@ -180,6 +197,13 @@ export class SkipList {
   /** Copies `n` bytes' room into the arena; returns [chunk, offset]. */
   #alloc(n: number): number {
     let c = this.#chunks[this.#chunks.length - 1];
+    if (this.#vCap === 0 || this.#vUsed + n > this.#vCap) {
+      this.#vCap = Math.max(n, this.#vNext);
+      if (this.#vNext < MAX_CHUNK) this.#vNext *= 2;
+      this.#arenaBytes += this.#vCap;
+      this.#vUsed = 0;
+    }
+    this.#vUsed += n;
     if (c === undefined || this.#chunkUsed + n > c.length) {
       const spare = this.#spare.length > 0 && n <= MAX_CHUNK ? this.#spare.pop() : undefined;
       const size = spare?.length ?? Math.max(n, this.#nextChunk);
@@ -221,6 +245,8 @@ export class SkipList {
     this.#nums = grow(this.#nums, Float64Array, (n + 1) * NF);
     this.#meta = grow(this.#meta, Uint8Array, (n + 1) * NB);
     this.#links = grow(this.#links, Int32Array, this.#linksUsed + h);
+    while (this.#capNodes < n + 1) this.#capNodes *= 2;
+    while (this.#capLinks < this.#linksUsed + h) this.#capLinks *= 2;
     const off = this.#alloc(kl + vl);
     const chunk = this.#chunks.length - 1;
     const c = this.#chunks[chunk] as Uint8Array;
