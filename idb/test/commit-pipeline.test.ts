@@ -362,3 +362,31 @@ test('pipelined: queued batches are combined into engine writes of about 8 MiB a
   db.close();
   await engine.close();
 });
+
+test('pipelined: an aborted transaction between two others leaves no trace; the next one reads the earlier batch only', async () => {
+  const engine = await openEngine('/db', { fs: new MemFS(), sync: { mode: 'always' } });
+  const g = gatedWrites(engine);
+  const factory = createIDBFactory({ kv: g.kv, walSyncedOnWrite: true, commitPipelining: true });
+  const db = await open(factory, 'db', 1, (d) => { d.createObjectStore('s'); });
+  g.gate();
+  const a = db.transaction('s', 'readwrite');
+  a.objectStore('s').put('a', 'a');
+  const b = db.transaction('s', 'readwrite');
+  const rb = b.objectStore('s').get('a');
+  rb.onsuccess = () => { b.objectStore('s').put('b', 'b'); b.abort(); };
+  const c = db.transaction('s', 'readwrite');
+  const seenByC = result(c.objectStore('s').getAll());
+  const bAborted = done(b).then(() => false, () => true);
+  // a's batch is still unwritten here: b and c read it through the pipeline.
+  assert.deepEqual(await seenByC, ['a']);
+  assert.equal(await bAborted, true);
+  assert.equal(rb.result, 'a');
+  g.open();
+  await Promise.all([done(a), done(c)]);
+  db.close();
+  // An upgrade waits for every transaction, then sees exactly a's write.
+  const db2 = await open(factory, 'db', 2, (d) => { d.createObjectStore('t'); });
+  assert.deepEqual(await result(db2.transaction('s').objectStore('s').getAllKeys()), ['a']);
+  db2.close();
+  await engine.close();
+});
