@@ -81,3 +81,22 @@ test('a scan open across flushes reads its memtable intact while later memtables
   assert.equal(Buffer.from((await db.get(Buffer.from('d04999')))?.value ?? []).toString(), val('d', 4999).toString());
   await db.close();
 });
+
+test('a memtable on reused buffers counts the same bytes as a fresh one (flush points do not depend on reuse)', () => {
+  const pool = new ArenaPool(1);
+  const fill = (mt: Memtable, sizes: number[]): number[] => {
+    for (let i = 0; i < 30_000; i++) {
+      mt.add({ key: Buffer.from(`k${String(i).padStart(6, '0')}`), ts: i, seq: i + 1, kind: Kind.PUT, expireAt: Number.MAX_SAFE_INTEGER, value: new Uint8Array((i * 7919) % 700) });
+      if (i % 997 === 0) sizes.push(mt.bytes);
+    }
+    return sizes;
+  };
+  const first = new Memtable(1, pool);
+  const fresh = fill(first, []);
+  first.retire(pool);
+  assert.equal(pool.size, 1);
+  const reused = fill(new Memtable(2, pool), []);
+  assert.equal(pool.size, 0);
+  assert.deepEqual(reused, fresh);
+  assert.deepEqual(fill(new Memtable(3), []), fresh);
+});

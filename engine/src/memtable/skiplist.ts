@@ -210,7 +210,6 @@ export class SkipList {
       if (this.#nextChunk < MAX_CHUNK) this.#nextChunk *= 2;
       c = spare ?? sharedOf(Uint8Array, size);
       this.#chunks.push(c);
-      this.#arenaBytes += size;
       this.#chunkUsed = 0;
     }
     const off = this.#chunkUsed;
