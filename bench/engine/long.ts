@@ -5,7 +5,7 @@
  * Each system ingests the same records (batches of 1,000, no fsync) in its own child process
  * (`long.ts --child <system> <records> <keys>`), one system after the other. Reported per system:
  * records/s for each million, event-loop delay p99/max during the ingest
- * (perf_hooks.monitorEventLoopDelay, 1 ms resolution), peak RSS (VmHWM),
+ * (perf_hooks.monitorEventLoopDelay, 1 ms resolution), peak RSS (VmHWM) after the ingest and at the end,
  * and disk use after a final full compaction and close vs the live data (key + value bytes).
  * keys=time: 1,000 sensors, each batch one step of every sensor (keys sensor-NNNN/SSSSSSSS).
  * keys=random: 20-byte keys from a seeded PRNG, each batch 1,000 of them in random order.
@@ -100,6 +100,7 @@ async function child(system: string, records: number, keys: string): Promise<voi
       }
     }
     const seconds = (performance.now() - t0) / 1000;
+    const ingestPeakRssMB = peakRssMB();
     h.disable();
     const c0 = performance.now();
     await db.compactAll();
@@ -110,7 +111,7 @@ async function child(system: string, records: number, keys: string): Promise<voi
     console.log(JSON.stringify({
       system, keys, records: steps * BATCH, seconds, recPerSec: (steps * BATCH) / seconds, perMillion, rssMB,
       loopP99Ms: h.percentile(99) / 1e6, loopMaxMs: h.max / 1e6, loopMeanMs: h.mean / 1e6,
-      peakRssMB: peakRssMB(), diskMB: disk / 2 ** 20, liveMB: live / 2 ** 20, spaceAmp: disk / live, compactSeconds,
+      ingestPeakRssMB, peakRssMB: peakRssMB(), diskMB: disk / 2 ** 20, liveMB: live / 2 ** 20, spaceAmp: disk / live, compactSeconds,
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -125,7 +126,7 @@ async function parent(): Promise<void> {
   });
   const systems = (a.only ?? '').split(',');
   const modes = a.keys === 'both' ? ['time', 'random'] : [a.keys ?? 'time'];
-  const rows: { system: string; keys: string; recPerSec: number; perMillion: number[]; loopP99Ms: number; loopMaxMs: number; peakRssMB: number; diskMB: number; spaceAmp: number; compactSeconds: number }[] = [];
+  const rows: { system: string; keys: string; recPerSec: number; perMillion: number[]; loopP99Ms: number; loopMaxMs: number; ingestPeakRssMB?: number; peakRssMB: number; diskMB: number; spaceAmp: number; compactSeconds: number }[] = [];
   for (const keys of modes) {
     for (const sys of systems) {
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -141,13 +142,13 @@ async function parent(): Promise<void> {
       rows.push(row);
     }
   }
-  console.log('| keys | system | rec/s | vs CL | 1st M | last M | last/1st | loop p99 ms | loop max ms | peak RSS MB | disk MB | space amp | compact s |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| keys | system | rec/s | vs CL | 1st M | last M | last/1st | loop p99 ms | loop max ms | ingest peak RSS MB | peak RSS MB | disk MB | space amp | compact s |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const cl = rows.find((x) => x.system === 'classic-level' && x.keys === r.keys);
     const first = r.perMillion[0] ?? 0;
     const last = r.perMillion[r.perMillion.length - 1] ?? 0;
-    console.log(`| ${r.keys} | ${r.system} | ${k(r.recPerSec)} | ${cl ? (r.recPerSec / cl.recPerSec).toFixed(2) + '×' : ''} | ${k(first)} | ${k(last)} | ${(last / first).toFixed(2)} | ${r.loopP99Ms.toFixed(1)} | ${r.loopMaxMs.toFixed(0)} | ${r.peakRssMB.toFixed(0)} | ${r.diskMB.toFixed(0)} | ${r.spaceAmp.toFixed(2)} | ${r.compactSeconds.toFixed(1)} |`);
+    console.log(`| ${r.keys} | ${r.system} | ${k(r.recPerSec)} | ${cl ? (r.recPerSec / cl.recPerSec).toFixed(2) + '×' : ''} | ${k(first)} | ${k(last)} | ${(last / first).toFixed(2)} | ${r.loopP99Ms.toFixed(1)} | ${r.loopMaxMs.toFixed(0)} | ${r.ingestPeakRssMB?.toFixed(0) ?? ''} | ${r.peakRssMB.toFixed(0)} | ${r.diskMB.toFixed(0)} | ${r.spaceAmp.toFixed(2)} | ${r.compactSeconds.toFixed(1)} |`);
   }
   for (const r of rows) console.log(`${r.keys} ${r.system} per million: ${r.perMillion.map(k).join(', ')}`);
 }
