@@ -150,6 +150,11 @@ runMain(H, async () => {
   const ackedAt: [number, number][] = [];
   const t0 = Date.now();
   while (Date.now() - t0 < SECONDS * 1000) {
+    if (srv.proc.exitCode !== null || srv.proc.signalCode !== null) {
+      const last = samples[samples.length - 1];
+      throw new Error(`the server died after ${((Date.now() - t0) / 1000).toFixed(0)} s (exit ${srv.proc.exitCode ?? srv.proc.signalCode}; ` +
+        `last sample: rss ${last?.rssMb.toFixed(1)} MB, heap ${mems[mems.length - 1]?.heapMb.toFixed(1)} MB): ${srv.stderr().slice(-3000)}`);
+    }
     samples.push(await sampleProc(srv.pid, dir, (Date.now() - t0) / 1000));
     ackedAt.push([last0(samples).t, oracle.ackedRecords]);
     mems.push(await sampleMetrics(srv.baseUrl));
