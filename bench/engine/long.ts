@@ -1,6 +1,6 @@
 /**
  * The long ingest benchmark (not in CI): `npm run bench:engine:long -- [--records 10000000]
- * [--only flowdb,classic-level] [--keys time|random|both] [--node-flags '--max-semi-space-size=4']`.
+ * [--only flowdb,classic-level] [--keys time|random|both] [--node-flags=--max-semi-space-size=4]`.
  * --node-flags go to every child's node command line (V8 heap sizing is the application's choice).
  * Each system ingests the same records (batches of 1,000, no fsync) in its own child process
  * (`long.ts --child <system> <records> <keys>`), one system after the other. Reported per system:
