@@ -317,7 +317,8 @@ export class Engine implements KV {
     const next = await WalWriter.create(this.#fs, path, num);
     try {
       await this.#fs.syncDir(this.dir);
-      if (this.#opts.sync.mode !== 'none' && this.#walDirty) await this.#wal.sync();
+      // In every mode: syncWal() after this covers only the new WAL.
+      if (this.#walDirty) await this.#wal.sync();
     } catch (e) {
       await next.close().catch(() => undefined);
       await this.#fs.remove(path).catch(() => undefined);
