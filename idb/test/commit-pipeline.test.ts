@@ -307,8 +307,8 @@ function slowTables(fs: MemFS, ms: number): MemFS {
 test('strict commits on an engine in sync mode none survive a power loss across memtable freezes', async () => {
   for (const pipelining of [false, true]) {
     const fs = new MemFS();
-    // Small memtables, slow flushes, slow fsyncs: a freeze (a WAL rotation, which mode 'none' does not
-    // sync) often falls between a commit's write and its fsync round.
+    // Small memtables, slow flushes, slow fsyncs: a freeze (a WAL rotation) often falls between a
+    // commit's write and its fsync round; the engine must sync the old WAL when rotating it.
     const engine = await openEngine('/db', { fs: slowTables(fs, 30), sync: { mode: 'none' }, memtableBytes: 4096 });
     const db = await open(createIDBFactory({ kv: slowSyncs(engine, 5), commitPipelining: pipelining }), 'db', 1, (d) => { d.createObjectStore('s'); });
     const images: { image: MemFS; completed: number }[] = [];

@@ -287,7 +287,7 @@ export class IDBTransaction extends IDBEventTarget {
         if (pipeline.pipelining) host.scheduler.applied(this);
         await applied;
         this.#releaseStorage();
-        if (ops.length > 0 && this.#durability !== 'relaxed' && !host.walSyncedOnWrite) await pipeline.sync(ticket);
+        if (ops.length > 0 && this.#durability !== 'relaxed' && !host.walSyncedOnWrite) await pipeline.sync();
         await ticket.previous;
         // An earlier commit's fsync failed: this one may have read its lost writes.
         if (pipeline.error !== undefined) throw pipeline.error;

@@ -12,9 +12,8 @@
  *   state is unknown and a retry could falsely succeed).
  * - complete events go out in commit order: each commit waits for the previous one (its ticket).
  *   Once a sync has failed, every later commit fails, since it may have read the lost writes.
- * - A memtable freeze between a write and its fsync moves the write to a WAL file syncWal() no
- *   longer covers (an engine in sync mode 'none' does not sync it when rotating): then the
- *   frozen memtables are flushed to tables before the commit counts as durable.
+ * - A memtable freeze between a write and its fsync needs nothing here: the engine syncs a dirty
+ *   WAL when it rotates it, in every sync mode, so syncWal() covers every earlier write.
  */
 import type { BatchOp, KV } from '@flowdb/engine';
 import type { Overlay } from './overlay.ts';
@@ -44,8 +43,6 @@ interface Queued {
 }
 
 export interface CommitTicket {
-  /** Freezes seen before the write: a change by the time of the fsync needs a flush. */
-  readonly freezesBefore: number;
   /** Resolves (never rejects) when the previous commit has finished. */
   readonly previous: Promise<void>;
   /** Marks this commit finished (successfully or not): the next one may complete. */
@@ -54,7 +51,6 @@ export interface CommitTicket {
 
 export class CommitPipeline {
   readonly #kv: KV;
-  #freezes = 0;
   #error: unknown = undefined;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
@@ -68,7 +64,6 @@ export class CommitPipeline {
 
   constructor(kv: KV) {
     this.#kv = kv;
-    kv.events.on('memtableFrozen', () => { this.#freezes++; });
   }
 
   /** The sticky durability failure, if any. */
@@ -81,7 +76,7 @@ export class CommitPipeline {
     const previous = this.#tail;
     let done!: () => void;
     this.#tail = new Promise<void>((resolve) => { done = resolve; });
-    return { freezesBefore: this.#freezes, previous, done };
+    return { previous, done };
   }
 
   /** For a transaction starting now: the batches not yet applied (oldest first); it depends on them. */
@@ -146,16 +141,8 @@ export class CommitPipeline {
   }
 
   /** Makes every write applied before this call durable. */
-  async sync(ticket: CommitTicket): Promise<void> {
-    await this.#round();
-    if (this.#freezes !== ticket.freezesBefore) {
-      try {
-        await this.#kv.flush();
-      } catch (err) {
-        this.#error ??= err;
-        throw err;
-      }
-    }
+  sync(): Promise<void> {
+    return this.#round();
   }
 
   #round(): Promise<void> {
