@@ -158,6 +158,44 @@ export function fireEvent(event: Event, path: IDBEventTarget[]): DispatchResult 
   });
 }
 
+const STATE = Symbol('dispatch state');
+
+/** Where a dispatch is: what the event's target, currentTarget, eventPhase and composedPath() report. */
+interface DispatchState {
+  target: IDBEventTarget;
+  current: IDBEventTarget | null;
+  phase: number;
+  full: IDBEventTarget[];
+  flags: Flags;
+}
+
+const stateOf = (e: Event): DispatchState | undefined => (e as Event & { [STATE]?: DispatchState })[STATE];
+
+/** Node's Event keeps target & co. internal: these read the dispatch state instead (shared functions). */
+const ACCESSORS: PropertyDescriptorMap = {
+  target: { get(this: Event) { return stateOf(this)?.target ?? null; }, configurable: true },
+  srcElement: { get(this: Event) { return stateOf(this)?.target ?? null; }, configurable: true },
+  currentTarget: { get(this: Event) { return stateOf(this)?.current ?? null; }, configurable: true },
+  eventPhase: { get(this: Event) { return stateOf(this)?.phase ?? Event.NONE; }, configurable: true },
+  composedPath: { value(this: Event) { const s = stateOf(this); return s?.current ? [...s.full] : []; }, configurable: true, writable: true },
+  stopPropagation: {
+    value(this: Event) { const s = stateOf(this); if (s) s.flags.stop = true; Event.prototype.stopPropagation.call(this); },
+    configurable: true, writable: true,
+  },
+  stopImmediatePropagation: {
+    value(this: Event) {
+      const s = stateOf(this);
+      if (s) { s.flags.stop = true; s.flags.immediate = true; }
+      Event.prototype.stopImmediatePropagation.call(this);
+    },
+    configurable: true, writable: true,
+  },
+};
+
+/** An event the library fires: the dispatch accessors are on its prototype, not defined per event. */
+export class IDBDispatchEvent extends Event {}
+Object.defineProperties(IDBDispatchEvent.prototype, ACCESSORS);
+
 /** The dispatch algorithm; yields between two listener calls. */
 function* dispatchSteps(event: Event, path?: IDBEventTarget[]): Generator<void, DispatchResult> {
   const target = path?.[0];
@@ -166,40 +204,31 @@ function* dispatchSteps(event: Event, path?: IDBEventTarget[]): Generator<void, 
   // Nobody listens: nothing can observe the dispatch (the common case for success events).
   if (!full.some((t) => IDBEventTarget.listens(t, event.type))) return NOBODY;
   const flags: Flags = { stop: false, immediate: false, invoked: 0 };
-  let current: IDBEventTarget | null = null;
-  let phase = 0;
-  const stopProp = event.stopPropagation.bind(event);
-  const stopImm = event.stopImmediatePropagation.bind(event);
-  Object.defineProperties(event, {
-    target: { get: () => target, configurable: true },
-    srcElement: { get: () => target, configurable: true },
-    currentTarget: { get: () => current, configurable: true },
-    eventPhase: { get: () => phase, configurable: true },
-    composedPath: { value: () => (current ? [...full] : []), configurable: true },
-    stopPropagation: { value: () => { flags.stop = true; stopProp(); }, configurable: true },
-    stopImmediatePropagation: { value: () => { flags.stop = true; flags.immediate = true; stopImm(); }, configurable: true },
-  });
+  const st: DispatchState = { target, current: null, phase: Event.NONE, full, flags };
+  (event as Event & { [STATE]?: DispatchState })[STATE] = st;
+  // Script-created events get the accessors on the instance.
+  if (!(event instanceof IDBDispatchEvent)) Object.defineProperties(event, ACCESSORS);
   let threw = false;
   for (let i = full.length - 1; i >= 1 && !flags.stop; i--) {
-    current = full[i] as IDBEventTarget;
-    phase = Event.CAPTURING_PHASE;
-    threw = (yield* IDBEventTarget.invoke(current, event, 'capture', flags)) || threw;
+    st.current = full[i] as IDBEventTarget;
+    st.phase = Event.CAPTURING_PHASE;
+    threw = (yield* IDBEventTarget.invoke(st.current, event, 'capture', flags)) || threw;
   }
   if (!flags.stop) {
-    current = target;
-    phase = Event.AT_TARGET;
-    threw = (yield* IDBEventTarget.invoke(current, event, 'capture', flags)) || threw;
-    if (!flags.immediate) threw = (yield* IDBEventTarget.invoke(current, event, 'bubble', flags)) || threw;
+    st.current = target;
+    st.phase = Event.AT_TARGET;
+    threw = (yield* IDBEventTarget.invoke(target, event, 'capture', flags)) || threw;
+    if (!flags.immediate) threw = (yield* IDBEventTarget.invoke(target, event, 'bubble', flags)) || threw;
   }
   if (event.bubbles) {
     for (let i = 1; i < full.length && !flags.stop; i++) {
-      current = full[i] as IDBEventTarget;
-      phase = Event.BUBBLING_PHASE;
-      threw = (yield* IDBEventTarget.invoke(current, event, 'bubble', flags)) || threw;
+      st.current = full[i] as IDBEventTarget;
+      st.phase = Event.BUBBLING_PHASE;
+      threw = (yield* IDBEventTarget.invoke(st.current, event, 'bubble', flags)) || threw;
     }
   }
-  current = null;
-  phase = Event.NONE;
+  st.current = null;
+  st.phase = Event.NONE;
   return { threw, defaultPrevented: event.defaultPrevented };
 }
 
@@ -215,7 +244,7 @@ export interface IDBVersionChangeEventInit extends EventInit {
 }
 
 /** https://w3c.github.io/IndexedDB/#events */
-export class IDBVersionChangeEvent extends Event {
+export class IDBVersionChangeEvent extends IDBDispatchEvent {
   readonly oldVersion: number;
   readonly newVersion: number | null;
   constructor(type: string, init: IDBVersionChangeEventInit = {}) {

@@ -6,7 +6,7 @@
 import { requireArgs } from './args.ts';
 import type { BatchOp, KV } from '@flowdb/engine';
 import { domError, fromEngineError } from '../errors.ts';
-import { type DispatchResult, IDBEventTarget, dispatchEvent, fireEvent } from '../events.ts';
+import { type DispatchResult, IDBDispatchEvent, IDBEventTarget, dispatchEvent, fireEvent } from '../events.ts';
 import { type DatabaseSchema, type SchemaSnapshot, type StoreSchema, restoreSchema, snapshotSchema } from '../model/catalog.ts';
 import { type PendingBatch, pipelineFor } from '../model/commit-pipeline.ts';
 import type { TxScheduler } from '../model/tx-scheduler.ts';
@@ -247,7 +247,7 @@ export class IDBTransaction extends IDBEventTarget {
       this.#pending.delete(req);
       const failed = 'error' in outcome;
       if (this.#state === 'inactive') this.#state = 'active';
-      const event = new Event(failed ? 'error' : 'success', { bubbles: failed, cancelable: failed });
+      const event = new IDBDispatchEvent(failed ? 'error' : 'success', { bubbles: failed, cancelable: failed });
       const after = (r: DispatchResult): void => {
         afterMicrotasks(() => this.#deactivate());
         if (r.threw) this.#abort(domError('AbortError', 'an event listener threw'));
@@ -304,7 +304,7 @@ export class IDBTransaction extends IDBEventTarget {
     queueTask(() => {
       this.#host.settling(this);
       this.#state = 'finished';
-      dispatchEvent(new Event('complete'), [this]);
+      dispatchEvent(new IDBDispatchEvent('complete'), [this]);
       this.#finish('committed');
     });
     ticket?.done();
@@ -326,11 +326,11 @@ export class IDBTransaction extends IDBEventTarget {
     this.#pending.clear();
     for (const req of pending) {
       settleRequest(req, { error: domError('AbortError', 'the transaction was aborted') });
-      queueTask(() => { dispatchEvent(new Event('error', { bubbles: true, cancelable: true }), [req, this, this.#db]); });
+      queueTask(() => { dispatchEvent(new IDBDispatchEvent('error', { bubbles: true, cancelable: true }), [req, this, this.#db]); });
     }
     queueTask(() => {
       this.#host.settling(this);
-      dispatchEvent(new Event('abort', { bubbles: true }), [this, this.#db]);
+      dispatchEvent(new IDBDispatchEvent('abort', { bubbles: true }), [this, this.#db]);
       this.#finish('aborted');
     });
   }
