@@ -419,15 +419,25 @@ export async function* ingest(d: Deps, reqs: AsyncIterable<IngestRequest>): Asyn
   };
 
   // Reader: pulls batches eagerly so overload is detected; stops on drain.
+  // One drain listener per pull, removed when the pull settles: a race against
+  // one long-lived promise (and a listener never removed) kept every request of
+  // every stream reachable from the server's drain signal (a memory leak).
+  const signal = d.drain.signal;
+  const pull = <T>(it: AsyncIterator<T>): Promise<IteratorResult<T> | 'drain'> =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) return resolve('drain');
+      const onDrain = () => resolve('drain');
+      signal.addEventListener('abort', onDrain, { once: true });
+      it.next().then(
+        (v) => (signal.removeEventListener('abort', onDrain), resolve(v)),
+        (e: unknown) => (signal.removeEventListener('abort', onDrain), reject(e)),
+      );
+    });
   const reader = (async () => {
     const it = reqs[Symbol.asyncIterator]();
-    const drained = new Promise<'drain'>((r) => {
-      if (d.draining) r('drain');
-      else d.drain.signal.addEventListener('abort', () => r('drain'), { once: true });
-    });
     try {
       for (;;) {
-        const next = await Promise.race([it.next(), drained]);
+        const next = await pull(it);
         if (next === 'drain' || next.done === true) break;
         const req = next.value;
         if (pending.length >= max) {
