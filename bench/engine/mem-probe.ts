@@ -2,6 +2,7 @@
  * Memory probe (not in CI): ingests time-major records into one engine and prints, every
  * `--every` records, process.memoryUsage(), VmRSS and the table count, as JSON lines.
  * `node bench/engine/mem-probe.ts --records 2000000 --memtable 262144 --workers false`
+ * `--final-compact true` samples the peaks during a compact() of everything at the end.
  * `--gc true` runs global.gc() before each sample (needs --expose-gc) to separate garbage from leaks.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ const { values: a } = parseArgs({
     compaction: { type: 'string', default: 'true' },
     'level-base': { type: 'string', default: String(64 << 20) },
     gc: { type: 'string', default: 'false' },
+    'final-compact': { type: 'string', default: 'false' },
   },
 });
 
@@ -55,6 +57,20 @@ for (let step = 0; step * 1000 < records; step++) {
       frozen: s.frozenMemtableCount, cacheMB: mb(s.blockCacheBytes), tableMetaMB: mb(s.tableMetaBytes), poolMB: mb(s.memtablePoolBytes),
     }));
   }
+}
+if (a['final-compact'] === 'true') {
+  // The same samples while compact() merges everything down (its memory is part of the peak).
+  const t1 = performance.now();
+  const peak = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const) peak[k] = Math.max(peak[k], mb(m[k]));
+  }, 100);
+  await db.compact?.();
+  clearInterval(timer);
+  const s = db.stats();
+  console.log(JSON.stringify({ compact: true, s: Math.round((performance.now() - t1) / 100) / 10, peak, hwm: mb(vm('VmHWM')),
+    tables: s.sstableCount, perLevel: s.tablesPerLevel.join('/'), tableMetaMB: mb(s.tableMetaBytes), poolMB: mb(s.memtablePoolBytes) }));
 }
 await db.close();
 rmSync(dir, { recursive: true, force: true });
