@@ -386,9 +386,13 @@ type EngineStats struct {
 	// Whole tables deleted because every record had expired.
 	ExpiredTablesDropped int64 `protobuf:"varint,46,opt,name=expired_tables_dropped,json=expiredTablesDropped,proto3" json:"expired_tables_dropped,omitempty"`
 	// Tables moved to the next level without a rewrite.
-	TrivialMoves  int64 `protobuf:"varint,47,opt,name=trivial_moves,json=trivialMoves,proto3" json:"trivial_moves,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TrivialMoves int64 `protobuf:"varint,47,opt,name=trivial_moves,json=trivialMoves,proto3" json:"trivial_moves,omitempty"`
+	// Memory held by open tables' block indexes and bloom filters, bytes.
+	TableMetaBytes int64 `protobuf:"varint,48,opt,name=table_meta_bytes,json=tableMetaBytes,proto3" json:"table_meta_bytes,omitempty"`
+	// Buffers of flushed memtables kept for reuse by the next memtable, bytes.
+	MemtablePoolBytes int64 `protobuf:"varint,49,opt,name=memtable_pool_bytes,json=memtablePoolBytes,proto3" json:"memtable_pool_bytes,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *EngineStats) Reset() {
@@ -750,6 +754,20 @@ func (x *EngineStats) GetTrivialMoves() int64 {
 	return 0
 }
 
+func (x *EngineStats) GetTableMetaBytes() int64 {
+	if x != nil {
+		return x.TableMetaBytes
+	}
+	return 0
+}
+
+func (x *EngineStats) GetMemtablePoolBytes() int64 {
+	if x != nil {
+		return x.MemtablePoolBytes
+	}
+	return 0
+}
+
 var File_flowdb_v1_stats_service_proto protoreflect.FileDescriptor
 
 const file_flowdb_v1_stats_service_proto_rawDesc = "" +
@@ -769,7 +787,7 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"\x03p90\x18\x02 \x01(\x01R\x03p90\x12\x10\n" +
 	"\x03p99\x18\x03 \x01(\x01R\x03p99\x12\x10\n" +
 	"\x03max\x18\x04 \x01(\x01R\x03max\x12\x14\n" +
-	"\x05count\x18\x05 \x01(\x03R\x05count\"\x9b\x10\n" +
+	"\x05count\x18\x05 \x01(\x03R\x05count\"\xf5\x10\n" +
 	"\vEngineStats\x122\n" +
 	"\x15total_records_written\x18\x01 \x01(\x03R\x13totalRecordsWritten\x12.\n" +
 	"\x13total_bytes_written\x18\x02 \x01(\x03R\x11totalBytesWritten\x12,\n" +
@@ -823,7 +841,9 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"\x10tables_per_level\x18, \x03(\x03R\x0etablesPerLevel\x12&\n" +
 	"\x0fbytes_per_level\x18- \x03(\x03R\rbytesPerLevel\x124\n" +
 	"\x16expired_tables_dropped\x18. \x01(\x03R\x14expiredTablesDropped\x12#\n" +
-	"\rtrivial_moves\x18/ \x01(\x03R\ftrivialMoves2\xa0\x01\n" +
+	"\rtrivial_moves\x18/ \x01(\x03R\ftrivialMoves\x12(\n" +
+	"\x10table_meta_bytes\x180 \x01(\x03R\x0etableMetaBytes\x12.\n" +
+	"\x13memtable_pool_bytes\x181 \x01(\x03R\x11memtablePoolBytes2\xa0\x01\n" +
 	"\fStatsService\x12C\n" +
 	"\bGetStats\x12\x1a.flowdb.v1.GetStatsRequest\x1a\x1b.flowdb.v1.GetStatsResponse\x12K\n" +
 	"\n" +

@@ -6,7 +6,7 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EngineStats(_message.Message):
-    __slots__ = ["background_error", "block_cache_bytes", "block_cache_hit_rate", "block_cache_hits", "block_cache_misses", "block_index_entries", "bytes_per_level", "compaction_bytes_in", "compaction_bytes_out", "compaction_micros", "compression_ratio", "expired_tables_dropped", "flush_bytes", "flush_latency", "frozen_memtable_count", "get_latency", "last_compaction_at_us", "last_flush_at_us", "last_gc_at_us", "last_seq", "memtable_bytes", "memtable_records", "pending_compaction_bytes", "read_amplification", "read_only", "records_purged_by_gc", "space_amplification", "sstable_bytes", "sstable_count", "tables_per_level", "total_batches", "total_bytes_written", "total_compaction_runs", "total_flushes", "total_gc_runs", "total_records_expired", "total_records_read", "total_records_written", "total_syncs", "trivial_moves", "uptime_secs", "wal_bytes", "wal_files", "write_amplification", "write_latency", "write_stall_micros", "write_stalls"]
+    __slots__ = ["background_error", "block_cache_bytes", "block_cache_hit_rate", "block_cache_hits", "block_cache_misses", "block_index_entries", "bytes_per_level", "compaction_bytes_in", "compaction_bytes_out", "compaction_micros", "compression_ratio", "expired_tables_dropped", "flush_bytes", "flush_latency", "frozen_memtable_count", "get_latency", "last_compaction_at_us", "last_flush_at_us", "last_gc_at_us", "last_seq", "memtable_bytes", "memtable_pool_bytes", "memtable_records", "pending_compaction_bytes", "read_amplification", "read_only", "records_purged_by_gc", "space_amplification", "sstable_bytes", "sstable_count", "table_meta_bytes", "tables_per_level", "total_batches", "total_bytes_written", "total_compaction_runs", "total_flushes", "total_gc_runs", "total_records_expired", "total_records_read", "total_records_written", "total_syncs", "trivial_moves", "uptime_secs", "wal_bytes", "wal_files", "write_amplification", "write_latency", "write_stall_micros", "write_stalls"]
     BACKGROUND_ERROR_FIELD_NUMBER: _ClassVar[int]
     BLOCK_CACHE_BYTES_FIELD_NUMBER: _ClassVar[int]
     BLOCK_CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class EngineStats(_message.Message):
     LAST_GC_AT_US_FIELD_NUMBER: _ClassVar[int]
     LAST_SEQ_FIELD_NUMBER: _ClassVar[int]
     MEMTABLE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEMTABLE_POOL_BYTES_FIELD_NUMBER: _ClassVar[int]
     MEMTABLE_RECORDS_FIELD_NUMBER: _ClassVar[int]
     PENDING_COMPACTION_BYTES_FIELD_NUMBER: _ClassVar[int]
     READ_AMPLIFICATION_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +38,7 @@ class EngineStats(_message.Message):
     SSTABLE_BYTES_FIELD_NUMBER: _ClassVar[int]
     SSTABLE_COUNT_FIELD_NUMBER: _ClassVar[int]
     TABLES_PER_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    TABLE_META_BYTES_FIELD_NUMBER: _ClassVar[int]
     TOTAL_BATCHES_FIELD_NUMBER: _ClassVar[int]
     TOTAL_BYTES_WRITTEN_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COMPACTION_RUNS_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +77,7 @@ class EngineStats(_message.Message):
     last_gc_at_us: int
     last_seq: int
     memtable_bytes: int
+    memtable_pool_bytes: int
     memtable_records: int
     pending_compaction_bytes: int
     read_amplification: float
@@ -83,6 +86,7 @@ class EngineStats(_message.Message):
     space_amplification: float
     sstable_bytes: int
     sstable_count: int
+    table_meta_bytes: int
     tables_per_level: _containers.RepeatedScalarFieldContainer[int]
     total_batches: int
     total_bytes_written: int
@@ -101,7 +105,7 @@ class EngineStats(_message.Message):
     write_latency: LatencySummary
     write_stall_micros: int
     write_stalls: int
-    def __init__(self, total_records_written: _Optional[int] = ..., total_bytes_written: _Optional[int] = ..., total_records_read: _Optional[int] = ..., total_records_expired: _Optional[int] = ..., total_flushes: _Optional[int] = ..., total_gc_runs: _Optional[int] = ..., total_compaction_runs: _Optional[int] = ..., records_purged_by_gc: _Optional[int] = ..., total_batches: _Optional[int] = ..., total_syncs: _Optional[int] = ..., memtable_records: _Optional[int] = ..., memtable_bytes: _Optional[int] = ..., frozen_memtable_count: _Optional[int] = ..., sstable_count: _Optional[int] = ..., sstable_bytes: _Optional[int] = ..., wal_bytes: _Optional[int] = ..., wal_files: _Optional[int] = ..., block_index_entries: _Optional[int] = ..., block_cache_bytes: _Optional[int] = ..., block_cache_hits: _Optional[int] = ..., block_cache_misses: _Optional[int] = ..., block_cache_hit_rate: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., last_seq: _Optional[int] = ..., write_stalls: _Optional[int] = ..., write_stall_micros: _Optional[int] = ..., uptime_secs: _Optional[float] = ..., last_flush_at_us: _Optional[int] = ..., last_compaction_at_us: _Optional[int] = ..., last_gc_at_us: _Optional[int] = ..., write_latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., get_latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., flush_latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., read_only: bool = ..., background_error: _Optional[str] = ..., compaction_bytes_in: _Optional[int] = ..., compaction_bytes_out: _Optional[int] = ..., compaction_micros: _Optional[int] = ..., flush_bytes: _Optional[int] = ..., write_amplification: _Optional[float] = ..., space_amplification: _Optional[float] = ..., read_amplification: _Optional[float] = ..., pending_compaction_bytes: _Optional[int] = ..., tables_per_level: _Optional[_Iterable[int]] = ..., bytes_per_level: _Optional[_Iterable[int]] = ..., expired_tables_dropped: _Optional[int] = ..., trivial_moves: _Optional[int] = ...) -> None: ...
+    def __init__(self, total_records_written: _Optional[int] = ..., total_bytes_written: _Optional[int] = ..., total_records_read: _Optional[int] = ..., total_records_expired: _Optional[int] = ..., total_flushes: _Optional[int] = ..., total_gc_runs: _Optional[int] = ..., total_compaction_runs: _Optional[int] = ..., records_purged_by_gc: _Optional[int] = ..., total_batches: _Optional[int] = ..., total_syncs: _Optional[int] = ..., memtable_records: _Optional[int] = ..., memtable_bytes: _Optional[int] = ..., frozen_memtable_count: _Optional[int] = ..., sstable_count: _Optional[int] = ..., sstable_bytes: _Optional[int] = ..., wal_bytes: _Optional[int] = ..., wal_files: _Optional[int] = ..., block_index_entries: _Optional[int] = ..., block_cache_bytes: _Optional[int] = ..., block_cache_hits: _Optional[int] = ..., block_cache_misses: _Optional[int] = ..., block_cache_hit_rate: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., last_seq: _Optional[int] = ..., write_stalls: _Optional[int] = ..., write_stall_micros: _Optional[int] = ..., uptime_secs: _Optional[float] = ..., last_flush_at_us: _Optional[int] = ..., last_compaction_at_us: _Optional[int] = ..., last_gc_at_us: _Optional[int] = ..., write_latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., get_latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., flush_latency: _Optional[_Union[LatencySummary, _Mapping]] = ..., read_only: bool = ..., background_error: _Optional[str] = ..., compaction_bytes_in: _Optional[int] = ..., compaction_bytes_out: _Optional[int] = ..., compaction_micros: _Optional[int] = ..., flush_bytes: _Optional[int] = ..., write_amplification: _Optional[float] = ..., space_amplification: _Optional[float] = ..., read_amplification: _Optional[float] = ..., pending_compaction_bytes: _Optional[int] = ..., tables_per_level: _Optional[_Iterable[int]] = ..., bytes_per_level: _Optional[_Iterable[int]] = ..., expired_tables_dropped: _Optional[int] = ..., trivial_moves: _Optional[int] = ..., table_meta_bytes: _Optional[int] = ..., memtable_pool_bytes: _Optional[int] = ...) -> None: ...
 
 class GetStatsRequest(_message.Message):
     __slots__ = []
