@@ -47,6 +47,14 @@ runMain(H, async () => {
     pending = [];
   };
 
+  /** verify() and a full scan in-process (also after a cycle killed during startup). */
+  const fullCheck = async (cycle: number, what: string): Promise<void> => {
+    const rep = await engineCheck(dir, oracle, MEMTABLE, `${what}: engine check`);
+    fullChecks++;
+    log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units (${oracle.ackedRecords} records) acknowledged, ` +
+      `${rep.records} records checked, tables per level ${rep.tablesPerLevel.join('/')}, load ${await loadAvg()}`);
+  };
+
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const what = `cycle ${cycle} (seed ${SEED})`;
     if (cycle > 0 && r.int(10) === 0) {
@@ -56,6 +64,7 @@ runMain(H, async () => {
       srv.proc.kill('SIGKILL');
       await srv.exited;
       startupKills++;
+      if ((cycle + 1) % FULL_EVERY === 0) await fullCheck(cycle, what);
       continue;
     }
     const srv = await spawnServer(dir, { args: ARGS });
@@ -79,12 +88,7 @@ runMain(H, async () => {
     if ((cycle + 1) % 50 === 0 && (cycle + 1) % FULL_EVERY !== 0) {
       log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units acknowledged, ${survived} in-flight survived, ${vanished} vanished`);
     }
-    if ((cycle + 1) % FULL_EVERY === 0) {
-      const rep = await engineCheck(dir, oracle, MEMTABLE, `${what}: engine check`);
-      fullChecks++;
-      log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units (${oracle.ackedRecords} records) acknowledged, ` +
-        `${rep.records} records checked, tables per level ${rep.tablesPerLevel.join('/')}, load ${await loadAvg()}`);
-    }
+    if ((cycle + 1) % FULL_EVERY === 0) await fullCheck(cycle, what);
   }
   const srv = await spawnServer(dir, { args: ARGS });
   await verify(srv.baseUrl, 'final restart');
