@@ -4,8 +4,9 @@
  * order; after one fails, every later one fails with the same error. Per output:
  * create -> appends -> sync -> close. abort() closes and removes every output it created.
  */
-import { corruption, ioError, isFlowError } from '../base/errors.ts';
+import { ioError } from '../base/errors.ts';
 import { tableFileName } from '../base/file-names.ts';
+import { readAt } from '../sstable/reader.ts';
 import { type FS, type ReadableFile, type WritableFile, joinPath } from '../vfs/fs.ts';
 import type { MergeIO } from './merge.ts';
 
@@ -38,16 +39,7 @@ export class FilesIO implements MergeIO {
       r.catch(() => undefined);
       this.#readers[input] = r;
     }
-    const file = await r;
-    try {
-      const buf = await file.readAt(offset, length);
-      if (buf.length !== length) throw corruption(`short read (${buf.length} of ${length})`, path, offset);
-      return buf;
-    } catch (err) {
-      if (isFlowError(err)) throw err;
-      if ((err as { code?: unknown } | null)?.code === 'EOF') throw corruption('unexpected end of file', path, offset);
-      throw ioError(`read ${path}@${offset}`, err);
-    }
+    return readAt(await r, path, offset, length);
   }
 
   open(): Promise<number> {

@@ -254,7 +254,8 @@ export class Table {
   }
 }
 
-async function readAt(file: ReadableFile, path: string, offset: number, length: number): Promise<Uint8Array> {
+/** Reads exactly `length` bytes of a table file; typed errors (CORRUPTION for short reads, IO_ERROR). */
+export async function readAt(file: ReadableFile, path: string, offset: number, length: number): Promise<Uint8Array> {
   try {
     const buf = await file.readAt(offset, length);
     if (buf.length !== length) throw corruption(`short read (${buf.length} of ${length})`, path, offset);
