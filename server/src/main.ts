@@ -22,7 +22,32 @@ try {
 }
 const log = createLogger(config.logLevel);
 log.info('starting', { config: redacted(config) });
-let server;
+// Signal handlers go in before the server listens: a SIGTERM right after the "listening" line
+// must drain, not kill the process (the default action).
+let server: Awaited<ReturnType<typeof startServer>> | undefined;
+let stopping = false;
+const shutdown = (srv: NonNullable<typeof server>) => {
+  const hard = setTimeout(() => {
+    log.error('shutdown timed out; exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 5000);
+  hard.unref();
+  srv.close().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log.error('shutdown failed', { error: e });
+      process.exit(1);
+    },
+  );
+};
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info('signal', { signal });
+  if (server !== undefined) shutdown(server); // else: once started
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
 try {
   server = await startServer(config, { log });
 } catch (e) {
@@ -31,26 +56,6 @@ try {
 }
 process.stdout.write(`flowdb listening on ${server.addresses.join(',')}\n`);
 log.info('listening', { addresses: server.addresses, dataDir: config.dataDir });
-
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  log.info('signal', { signal });
-  const hard = setTimeout(() => {
-    log.error('shutdown timed out; exiting');
-    process.exit(1);
-  }, config.shutdownTimeoutMs + 5000);
-  hard.unref();
-  server.close().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      log.error('shutdown failed', { error: e });
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+if (stopping) shutdown(server);
 process.on('uncaughtException', (e) => log.error('uncaught exception', { error: e, stack: e.stack }));
 process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: e }));
