@@ -11,6 +11,7 @@ import { ManualClock, ModelKV } from '../src/testing/index.ts';
 import { ALL_OPS, ErrorFS, MemFS, onOps } from '../src/vfs/index.ts';
 import type { FS, ReadableFile } from '../src/vfs/fs.ts';
 import { rng } from './rng.ts';
+import { tapFS } from './tap-fs.ts';
 
 const enc = (s: string) => Buffer.from(s);
 const key = (i: number) => enc(`k${String(i).padStart(6, '0')}`);
@@ -96,31 +97,6 @@ for (const sc of SCALES) {
   });
 }
 
-/** Clones the MemFS (power loss) at every mutating op. */
-function tapFS(inner: MemFS, onOp: () => void): FS {
-  const wrapFile = <T extends object>(f: T): T =>
-    new Proxy(f, {
-      get(t, p, recv) {
-        const v = Reflect.get(t, p, recv);
-        if (typeof v !== 'function') return v;
-        return (...a: unknown[]) => {
-          if (p === 'append' || p === 'sync') onOp();
-          return (v as (...x: unknown[]) => unknown).apply(t, a);
-        };
-      },
-    });
-  return new Proxy(inner as unknown as FS, {
-    get(t, p, recv) {
-      const v = Reflect.get(t, p, recv);
-      if (typeof v !== 'function') return v;
-      return async (...a: unknown[]) => {
-        if (['create', 'rename', 'remove', 'syncDir', 'truncate', 'openAppend'].includes(String(p))) onOp();
-        const res = await (v as (...x: unknown[]) => Promise<unknown>).apply(t, a);
-        return p === 'create' || p === 'openAppend' ? wrapFile(res as object) : res;
-      };
-    },
-  });
-}
 
 for (const w of PATHS) {
   test(`${pathName(w)} compaction: a crash at any fs operation loses nothing and leaves no orphans`, async () => {

@@ -6,6 +6,7 @@ import { ManualClock, ModelKV } from '../src/testing/index.ts';
 import { MemFS } from '../src/vfs/index.ts';
 import type { FS } from '../src/vfs/fs.ts';
 import { rng } from './rng.ts';
+import { tapFS } from './tap-fs.ts';
 
 const enc = (s: string) => Buffer.from(s);
 const key = (i: number) => enc(`k${String(i).padStart(6, '0')}`);
@@ -231,31 +232,6 @@ test('L0 write stalls slow then stop writers until compaction catches up', async
   await db.close();
 });
 
-/** Wraps an FS: calls `onOp` before every mutating operation. */
-function tapFS(inner: MemFS, onOp: () => void): FS {
-  const wrapFile = <T extends object>(f: T): T =>
-    new Proxy(f, {
-      get(t, p, recv) {
-        const v = Reflect.get(t, p, recv);
-        if (typeof v !== 'function') return v;
-        return (...a: unknown[]) => {
-          if (p === 'append' || p === 'sync' || p === 'truncate') onOp();
-          return (v as (...x: unknown[]) => unknown).apply(t, a);
-        };
-      },
-    });
-  return new Proxy(inner as unknown as FS, {
-    get(t, p, recv) {
-      const v = Reflect.get(t, p, recv);
-      if (typeof v !== 'function') return v;
-      return async (...a: unknown[]) => {
-        if (['create', 'rename', 'remove', 'syncDir', 'truncate', 'openAppend'].includes(String(p))) onOp();
-        const res = await (v as (...x: unknown[]) => Promise<unknown>).apply(t, a);
-        return p === 'create' || p === 'openAppend' ? wrapFile(res as object) : res;
-      };
-    },
-  });
-}
 
 test('crash at any fs operation during compaction: reopen has all data and no orphan files', async () => {
   const mem = new MemFS();
