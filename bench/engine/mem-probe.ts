@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEngine } from '@flowdb/engine';
+import { workerPool } from '../../engine/src/flush/pool.ts';
 import { ValueSource, ingestBatch } from './workload.ts';
 
 const { values: a } = parseArgs({
@@ -22,6 +23,8 @@ const { values: a } = parseArgs({
     'level-base': { type: 'string', default: String(64 << 20) },
     gc: { type: 'string', default: 'false' },
     'final-compact': { type: 'string', default: 'false' },
+    /** With --final-compact: a memory sample every 2 s of the compaction. */
+    timeline: { type: 'string', default: 'false' },
   },
 });
 
@@ -50,7 +53,8 @@ for (let step = 0; step * 1000 < records; step++) {
     if (a.gc === 'true' && gc !== undefined) gc();
     const m = process.memoryUsage();
     const s = db.stats();
-    console.log(JSON.stringify({
+    const wh = await workerPool.heapBytes();
+    console.log(JSON.stringify({ workerHeap: mb(wh.total),
       records: (step + 1) * 1000, s: Math.round((performance.now() - t0) / 100) / 10, rss: mb(m.rss), hwm: mb(vm('VmHWM')),
       heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers),
       tables: s.sstableCount, perLevel: s.tablesPerLevel.join('/'), sstMB: mb(s.sstableBytes), memtableMB: mb(s.memtableBytes),
@@ -61,10 +65,19 @@ for (let step = 0; step * 1000 < records; step++) {
 if (a['final-compact'] === 'true') {
   // The same samples while compact() merges everything down (its memory is part of the peak).
   const t1 = performance.now();
-  const peak = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, workerHeapUsed: 0, workerHeapTotal: 0 };
+  let ticks = 0;
   const timer = setInterval(() => {
     const m = process.memoryUsage();
-    for (const k of ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const) peak[k] = Math.max(peak[k], mb(m[k]));
+    for (const k of ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const) peak[k] = Math.max(peak[k], mb(m[k]));
+    void workerPool.heapBytes().then((h) => {
+      peak.workerHeapUsed = Math.max(peak.workerHeapUsed, mb(h.used));
+      peak.workerHeapTotal = Math.max(peak.workerHeapTotal, mb(h.total));
+      if (a.timeline === 'true' && ++ticks % 20 === 0) {
+        console.log(JSON.stringify({ s: Math.round((performance.now() - t1) / 100) / 10, rss: mb(m.rss), heapTotal: mb(m.heapTotal),
+          external: mb(m.external), workerHeap: mb(h.total), tableMetaMB: mb(db.stats().tableMetaBytes) }));
+      }
+    });
   }, 100);
   await db.compact?.();
   clearInterval(timer);

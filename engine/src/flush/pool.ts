@@ -78,6 +78,18 @@ class WorkerPool {
     });
   }
 
+  /** V8 heap of the live threads (used, total), bytes; for probes. */
+  async heapBytes(): Promise<{ used: number; total: number }> {
+    const all = await Promise.all(this.#slots.map((s) => s.worker.getHeapStatistics().catch(() => undefined)));
+    let used = 0;
+    let total = 0;
+    for (const h of all) {
+      used += h?.used_heap_size ?? 0;
+      total += h?.total_heap_size ?? 0;
+    }
+    return { used, total };
+  }
+
   /** Starts a thread ahead of the first job (module loading takes a while). */
   warm(): void {
     if (this.#broken || this.#slots.length > 0) return;

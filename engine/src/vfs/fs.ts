@@ -11,7 +11,7 @@
  * Paths are '/'-separated; implementations never interpret '..' specially.
  */
 export interface WritableFile {
-  /** Appends bytes at the end of the file. Not durable until sync(). */
+  /** Appends bytes at the end of the file. Not durable until sync(). Keeps no reference to `data` once settled. */
   append(data: Uint8Array): Promise<void>;
   /** Makes every appended byte durable (fdatasync). */
   sync(): Promise<void>;
