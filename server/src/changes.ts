@@ -40,6 +40,30 @@ function entryOf(op: BatchOp, seq: number): ChangeEntry {
   return { kind: 'delRange', seq, key: op.start, ts: undefined, value: EMPTY, expireAt: 0, rangeEnd: op.end };
 }
 
+/**
+ * Copies the ops' keys and values into one buffer of `payload` bytes and points the ops at it.
+ * Views into request buffers would keep whole socket reads alive (not counted in the byte bound).
+ */
+function packBytes(ops: BatchOp[], payload: number): void {
+  const buf = new Uint8Array(payload);
+  let at = 0;
+  const take = (b: Uint8Array): Uint8Array => {
+    if (b.length === 0) return EMPTY;
+    buf.set(b, at);
+    at += b.length;
+    return buf.subarray(at - b.length, at);
+  };
+  for (const op of ops) {
+    if (op.type === 'delRange') {
+      op.start = take(op.start);
+      op.end = take(op.end);
+    } else {
+      op.key = take(op.key);
+      if (op.type === 'put') op.value = take(op.value);
+    }
+  }
+}
+
 export class ChangeFeed {
   #segs: Segment[] = [];
   #head = 0; // index of the oldest retained segment
@@ -68,11 +92,15 @@ export class ChangeFeed {
     return this.#last;
   }
 
-  /** Records one committed batch: ops[i] got seq firstSeq + i. The ops must not be mutated afterwards. */
+  /**
+   * Records one committed batch: ops[i] got seq firstSeq + i. The ops must not be mutated
+   * afterwards; their byte fields are repointed at one copy (same bytes) made here.
+   */
   recordOps(firstSeq: number, ops: BatchOp[]): void {
     if (ops.length === 0) return;
     let bytes = 0;
     for (const op of ops) bytes += opBytes(op);
+    packBytes(ops, bytes - OVERHEAD * ops.length);
     const seg: Segment = { first: firstSeq, ops, bytes };
     // Writes normally complete in seq order; keep the log sorted regardless.
     let i = this.#segs.length;

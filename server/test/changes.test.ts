@@ -53,3 +53,15 @@ test('wait() resolves on the next record', async () => {
   f.recordOps(1, puts('x', 1));
   await w;
 });
+
+test('recorded bytes are copies: the feed keeps no view of the request buffer', () => {
+  const wire = new Uint8Array(64 * 1024);
+  wire.set(k('key1value1start'), 100);
+  const view = (a: number, b: number) => wire.subarray(100 + a, 100 + b);
+  const f = new ChangeFeed(0, 100);
+  f.recordOps(1, [{ type: 'put', key: view(0, 4), ts: 1, value: view(4, 10) }, { type: 'delRange', start: view(10, 15), end: k('z') }]);
+  wire.fill(0);
+  const [put, del] = f.readFrom(0, 10);
+  assert.deepEqual([put?.key, put?.value, del?.key, del?.rangeEnd], [k('key1'), k('value1'), k('start'), k('z')]);
+  for (const b of [put?.key, put?.value, del?.key]) assert.ok(b !== undefined && b.buffer.byteLength < 64, 'a packed copy, not the 64 KiB request buffer');
+});
