@@ -217,6 +217,50 @@ test('time-ordered ingest is moved down, not rewritten over and over', async () 
   await db.close();
 });
 
+test('a full compact() is a series of bounded merges per level, and ends with every record at the bottom', async () => {
+  const fs = new MemFS();
+  const target = 16 << 10;
+  const opts = base(fs, { memtableBytes: 32 << 10, levelBaseBytes: 64 << 10, targetFileBytes: target });
+  let db = await openEngine('/db', opts);
+  const r = rng(7);
+  const model = new Map<string, string>();
+  let seqKey = 0;
+  const write = async (batches: number, keyOf: () => number) => {
+    for (let b = 0; b < batches; b++) {
+      const batch: BatchOp[] = [];
+      for (let i = 0; i < 20; i++) {
+        const k = key(keyOf());
+        const v = `v${b}-${i}-${'x'.repeat(40)}`;
+        batch.push({ type: 'put', key: k, ts: 0, value: enc(v) });
+        model.set(`${k.toString()}@0`, v);
+      }
+      await db.write(batch);
+    }
+    await db.flush();
+    await db.compactionIdle();
+  };
+  await write(400, () => seqKey++); // ascending keys: tables moved down, disjoint
+  await db.close();
+  db = await openEngine('/db', { ...opts, autoCompaction: false });
+  await write(40, () => r.int(seqKey)); // L0 tables over all of them
+  const before = db.stats().tablesPerLevel;
+  const merges: { level: number; bytesIn: number }[] = [];
+  db.events.on('compactionStarted', (e) => {
+    if (e.kind === 'merge') merges.push({ level: e.level, bytesIn: e.bytesIn });
+  });
+  await db.compact();
+  const after = db.stats().tablesPerLevel;
+  console.log(`bounded manual compaction: levels ${before} -> ${after}, merges ${merges.map((m) => `L${m.level}:${m.bytesIn}`).join(' ')}`);
+  assert.ok(before.filter((n) => n > 0).length >= 2, `data on two levels first: ${before}`);
+  const below = merges.filter((m) => m.level > 0);
+  assert.ok(below.length > new Set(below.map((m) => m.level)).size, 'some level was compacted in more than one merge');
+  assert.ok(below.some((m) => m.bytesIn <= 8 * target), 'merges bounded by 8 target files where one seed allows it');
+  assert.equal(after.filter((n) => n > 0).length, 1, `one level left: ${after}`);
+  const got = await all(db);
+  assert.deepEqual(got, [...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`));
+  await db.close();
+});
+
 test('L0 write stalls slow then stop writers until compaction catches up', async () => {
   const fs = new MemFS();
   const db = await openEngine('/db', base(fs, { memtableBytes: 4096, autoCompaction: false, l0SlowdownTables: 3, l0StopTables: 5 }));

@@ -39,6 +39,8 @@ export interface CompactorHost {
 }
 
 const SLOWDOWN_MS = 1;
+/** A manual compaction's merges below L0 take inputs of at most this many target files' bytes. */
+const MANUAL_MERGE_FILES = 8;
 
 export class Compactor {
   readonly #h: CompactorHost;
@@ -211,11 +213,12 @@ export class Compactor {
       let from = 0;
       for (;;) {
         if (this.#closing) throw new FlowError(ErrorCode.CLOSED, 'the engine is closing');
-        const plan = manualPlan(this.levels(), start, end, from, this.#h.opts.clock.nowMicros());
+        const plan = manualPlan(this.levels(), start, end, from, this.#h.opts.clock.nowMicros(), MANUAL_MERGE_FILES * this.#h.opts.targetFileBytes);
         if (plan === undefined || plan.kind !== 'merge') break;
         await this.#execute(plan);
         if (plan.outLevel === plan.level) break;
-        from = plan.level + 1;
+        // L0 is merged whole; a level below may have in-range tables left for the next bounded merge.
+        from = plan.level === 0 ? 1 : plan.level;
       }
     });
     this.#wake();

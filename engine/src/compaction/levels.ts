@@ -245,10 +245,17 @@ function pickLevel(levels: Table[][], best: number, pointers: Pointers): Plan {
  * Manual compaction plans for the keys [start, end) (undefined = unbounded): each level's
  * overlapping tables are merged into the next, down to the deepest level holding data in range;
  * then the bottom level is rewritten alone when it still holds tombstones or expired data.
+ * Below L0 a merge takes the level's in-range tables in key order only while its inputs stay
+ * within maxBytes (at least one seed), so a full compaction is a series of bounded merges: each
+ * holds only its own inputs' and outputs' indexes and filters at once.
  * Plans are computed one at a time (levels change between them): start with fromLevel 0, then
- * plan.level + 1 after each merge; stop after a plan with outLevel === level.
+ * plan.level after each merge that moved data down (the level may have tables left in range);
+ * stop after a plan with outLevel === level.
  */
-export function manualPlan(levels: Table[][], start: Uint8Array | undefined, end: Uint8Array | undefined, fromLevel: number, now: number): Plan | undefined {
+export function manualPlan(
+  levels: Table[][], start: Uint8Array | undefined, end: Uint8Array | undefined, fromLevel: number, now: number,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Plan | undefined {
   const inRange = (t: Table) =>
     (end === undefined || compareBytes(t.meta.smallestKey, end) < 0) && (start === undefined || compareBytes(t.meta.largestKey, start) >= 0);
   let last = 0;
@@ -257,8 +264,7 @@ export function manualPlan(levels: Table[][], start: Uint8Array | undefined, end
   for (let l = fromLevel; l < last; l++) {
     const seed = (levels[l] as Table[]).filter(inRange);
     if (seed.length === 0) continue;
-    const { inputs, next } = expand(levels, l, l === 0 ? [...(levels[0] as Table[])] : seed);
-    const all = [...inputs, ...next];
+    const all = l === 0 ? merged(expand(levels, 0, [...(levels[0] as Table[])])) : boundedMerge(levels, l, seed, maxBytes);
     return { kind: 'merge', level: l, outLevel: l + 1, inputs: all, bottommost: isBottommost(levels, l + 1, bbox(all)) };
   }
   if (fromLevel > last) return undefined;
@@ -267,4 +273,20 @@ export function manualPlan(levels: Table[][], start: Uint8Array | undefined, end
   if (!dirty) return undefined;
   const { inputs } = expand(levels, last, bottom, false);
   return { kind: 'merge', level: last, outLevel: last, inputs, bottommost: isBottommost(levels, last, bbox(inputs)) };
+}
+
+function merged(e: { inputs: Table[]; next: Table[] }): Table[] {
+  return [...e.inputs, ...e.next];
+}
+
+/** The longest key-ordered prefix of `seed` whose expanded merge stays within maxBytes (at least one seed). */
+function boundedMerge(levels: Table[][], level: number, seed: Table[], maxBytes: number): Table[] {
+  let best = merged(expand(levels, level, seed.slice(0, 1)));
+  if (levelBytes(best) >= maxBytes) return best;
+  for (let n = 2; n <= seed.length; n++) {
+    const all = merged(expand(levels, level, seed.slice(0, n)));
+    if (levelBytes(all) > maxBytes) break;
+    best = all;
+  }
+  return best;
 }
