@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { openEngine } from '@flowdb/engine';
 import { workerPool } from '../../engine/src/flush/pool.ts';
 import { ValueSource, ingestBatch } from './workload.ts';
@@ -25,6 +26,8 @@ const { values: a } = parseArgs({
     'final-compact': { type: 'string', default: 'false' },
     /** With --final-compact: a memory sample every 2 s of the compaction. */
     timeline: { type: 'string', default: 'false' },
+    /** Adds the main thread's V8 heap spaces (size MB) to each sample. */
+    spaces: { type: 'string', default: 'false' },
   },
 });
 
@@ -59,6 +62,7 @@ for (let step = 0; step * 1000 < records; step++) {
       heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers),
       tables: s.sstableCount, perLevel: s.tablesPerLevel.join('/'), sstMB: mb(s.sstableBytes), memtableMB: mb(s.memtableBytes),
       frozen: s.frozenMemtableCount, cacheMB: mb(s.blockCacheBytes), tableMetaMB: mb(s.tableMetaBytes), poolMB: mb(s.memtablePoolBytes),
+      ...(a.spaces === 'true' ? { spaces: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, mb(x.space_size)])) } : {}),
     }));
   }
 }
