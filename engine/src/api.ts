@@ -34,6 +34,8 @@ export interface OpenOptions {
   defaultTtlMicros?: number;
   /** Block cache capacity, bytes. Default 32 MiB. */
   blockCacheBytes?: number;
+  /** Most table files kept open; the least recently read are closed and reopened on demand. Default 1000. */
+  maxOpenFiles?: number;
   /** Create the directory if missing. Default true. */
   createIfMissing?: boolean;
   /** Salvage a WAL with mid-log corruption by dropping everything from the bad record on. */
@@ -193,6 +195,10 @@ export interface EngineStats {
   /** Buffers of flushed memtables kept for reuse by the next memtable, bytes. */
   memtablePoolBytes: number;
   blockCacheBytes: number;
+  /** Table file handles open now (bounded by maxOpenFiles plus reads in flight). */
+  tableFilesOpen: number;
+  /** Table files reopened after being closed for the maxOpenFiles bound. */
+  tableFileReopens: number;
   blockCacheHits: number;
   blockCacheMisses: number;
   blockCacheHitRate: number;

@@ -29,6 +29,7 @@ import {
   type Bounds, type RunSource, collectTombstones, coveredBy, inBounds, isLive, memtableSource, mergeRuns, resolveVisible,
 } from './read.ts';
 import { BlockCache } from './sstable/block-cache.ts';
+import type { TableFiles } from './sstable/table-files.ts';
 import { Table } from './sstable/reader.ts';
 import { WORKER_MIN_BYTES, flushPool, writeMemtable } from './flush/build.ts';
 import { type FS, type FileLock, joinPath } from './vfs/fs.ts';
@@ -61,6 +62,7 @@ export class Engine implements KV {
   readonly #opts: ResolvedOptions;
   readonly #fs: FS;
   readonly #cache: BlockCache;
+  readonly #files: TableFiles;
   readonly #versions: VersionSet;
   readonly #lock: FileLock;
   readonly #walMutex = new Mutex();
@@ -100,6 +102,7 @@ export class Engine implements KV {
     this.#opts = opts;
     this.#fs = opts.fs;
     this.#cache = rec.cache;
+    this.#files = rec.files;
     this.#versions = rec.versions;
     this.#lock = rec.lock;
     this.#wal = rec.wal;
@@ -111,7 +114,7 @@ export class Engine implements KV {
       this.#syncTimer.unref();
     }
     this.#compactor = new Compactor({
-      dir, opts, cache: this.#cache, versions: this.#versions,
+      dir, opts, cache: this.#cache, files: this.#files, versions: this.#versions,
       events: this.events,
       snapshots: () => [...this.#snapshots.keys()].sort((a, b) => a - b),
       lastSeq: () => this.#lastSeq,
@@ -424,7 +427,7 @@ export class Engine implements KV {
       const meta = await writeMemtable(this.#fs, path, fileNum, wopts, mt, this.#opts.workerThreads);
       try {
         await this.#fs.syncDir(this.dir);
-        table = await Table.open(this.#fs, path, fileNum, this.#cache);
+        table = await Table.open(this.#fs, path, fileNum, this.#cache, this.#files);
         this.#s.compressionRatio = meta.rawDataBytes > 0 ? meta.size / meta.rawDataBytes : 0;
       } catch (e) {
         await table?.close().catch(() => undefined);
@@ -722,6 +725,8 @@ export class Engine implements KV {
       tableMetaBytes: tables.reduce((a, t) => a + t.metaBytes, 0),
       memtablePoolBytes: this.#arenas.bytes,
       blockCacheBytes: this.#cache.bytes(),
+      tableFilesOpen: this.#files.open,
+      tableFileReopens: this.#files.reopens,
       blockCacheHits: hits,
       blockCacheMisses: misses,
       blockCacheHitRate: hits + misses === 0 ? 0 : hits / (hits + misses),

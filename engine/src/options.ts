@@ -12,6 +12,7 @@ export interface ResolvedOptions {
   compression: Compression;
   defaultTtlMicros: number | undefined;
   blockCacheBytes: number;
+  maxOpenFiles: number;
   createIfMissing: boolean;
   walSalvage: boolean;
   clock: Clock;
@@ -51,6 +52,7 @@ export function resolveOptions(o: OpenOptions, defaultFs: () => FS): ResolvedOpt
     compression,
     defaultTtlMicros: ttl,
     blockCacheBytes: intIn('blockCacheBytes', o.blockCacheBytes, 32 << 20, 0, 2 ** 40),
+    maxOpenFiles: intIn('maxOpenFiles', o.maxOpenFiles, 1000, 16, 1_000_000),
     createIfMissing: o.createIfMissing ?? true,
     walSalvage: o.walSalvage ?? false,
     clock: o.clock ?? systemClock,

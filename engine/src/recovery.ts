@@ -10,6 +10,7 @@ import { type ManifestState, emptyManifestState, readCurrent, replayManifest } f
 import { Memtable } from './memtable/memtable.ts';
 import type { ResolvedOptions } from './options.ts';
 import { BlockCache } from './sstable/block-cache.ts';
+import { TableFiles } from './sstable/table-files.ts';
 import { Table } from './sstable/reader.ts';
 import { VersionSet, missingTable } from './version-set.ts';
 import { type FS, type FileLock, joinPath, mkdirDurable } from './vfs/fs.ts';
@@ -17,6 +18,7 @@ import { WalWriter, readWal } from './wal/wal.ts';
 
 export interface Recovered {
   cache: BlockCache;
+  files: TableFiles;
   versions: VersionSet;
   lock: FileLock;
   wal: WalWriter;
@@ -74,10 +76,11 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
   state.nextFileNum = Math.max(state.nextFileNum, maxNum + 1);
 
   const cache = new BlockCache(opts.blockCacheBytes);
+  const files = new TableFiles(fs, opts.maxOpenFiles);
   for (const rec of state.tables.values()) {
     const path = joinPath(dir, tableFileName(rec.fileNum));
     if ((await fs.stat(path)) === undefined) throw missingTable(rec.fileNum);
-    tables.push(await Table.open(fs, path, rec.fileNum, cache));
+    tables.push(await Table.open(fs, path, rec.fileNum, cache, files));
   }
 
   const walNum = state.nextFileNum++;
@@ -114,5 +117,5 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
         (p.kind === 'wal' && p.num < state.logNumber));
     if (orphan) await fs.remove(joinPath(dir, name)).catch(() => undefined);
   }
-  return { cache, versions, lock, wal, memtable: mt, lastSeq };
+  return { cache, files, versions, lock, wal, memtable: mt, lastSeq };
 }

@@ -4,7 +4,7 @@
  * FLOWDB_NAME (upper snake case). `--help` prints the table.
  */
 import { readFileSync } from 'node:fs';
-import type { SyncMode } from '@flowdb/engine';
+import type { OpenOptions, SyncMode } from '@flowdb/engine';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -35,6 +35,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   changeRetention: number;
   memtableBytes: number | undefined;
+  /** Table files each engine (KV, documents) keeps open; undefined: the engine default. */
+  maxOpenFiles: number | undefined;
   /** Largest grpc-timeout / connect-timeout-ms accepted, ms; 0: no limit. */
   maxTimeoutMs: number;
   /** Records per Scan call (larger limit: RESOURCE_EXHAUSTED; no limit: capped, more=true); 0: unbounded. */
@@ -96,9 +98,19 @@ const OPTS: Opt[] = [
   { flag: 'shutdown-timeout-ms', def: '10000', help: 'graceful shutdown bound, ms', set: (c, v) => (c.shutdownTimeoutMs = int('shutdown-timeout-ms', v, 0)) },
   { flag: 'change-retention', def: '100000', help: 'changes kept for WatchChanges resume', set: (c, v) => (c.changeRetention = int('change-retention', v, 1)) },
   { flag: 'memtable-bytes', def: '', help: 'engine memtable size, bytes (default: engine default)', set: (c, v) => (c.memtableBytes = v === '' ? undefined : int('memtable-bytes', v, 4096)) },
+  { flag: 'max-open-files', def: '', help: 'table files kept open per engine (KV and documents each; default: engine default, 1000)', set: (c, v) => (c.maxOpenFiles = v === '' ? undefined : int('max-open-files', v, 16)) },
   { flag: 'max-scan-records', def: '0', help: 'records per Scan call: a larger limit gets RESOURCE_EXHAUSTED, no limit is capped with more=true (0: unbounded, streamed in 1 MiB chunks)', set: (c, v) => (c.maxScanRecords = int('max-scan-records', v, 0)) },
   { flag: 'max-timeout-ms', def: '0', help: 'largest client deadline accepted, ms (0: any)', set: (c, v) => (c.maxTimeoutMs = int('max-timeout-ms', v, 0)) },
 ];
+
+/** The engine options a config sets (both engines: KV and documents). */
+export function engineOptions(c: Config): OpenOptions {
+  return {
+    sync: c.sync,
+    ...(c.memtableBytes === undefined ? {} : { memtableBytes: c.memtableBytes }),
+    ...(c.maxOpenFiles === undefined ? {} : { maxOpenFiles: c.maxOpenFiles }),
+  };
+}
 
 export function envName(flag: string): string {
   return 'FLOWDB_' + flag.toUpperCase().replace(/-/g, '_');

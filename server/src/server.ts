@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { flowNodeAdapter } from './wire-errors.ts';
 import { openEngine, type KV } from '@flowdb/engine';
-import type { Config } from './config.ts';
+import { type Config, engineOptions } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Deps } from './deps.ts';
 import { kvService, kvUnary } from './kv.ts';
@@ -80,7 +80,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
   const log = opts.log ?? createLogger(config.logLevel);
   const engine =
     opts.engine ??
-    (await openEngine(config.dataDir, { sync: config.sync, ...(config.memtableBytes === undefined ? {} : { memtableBytes: config.memtableBytes }) }));
+    (await openEngine(config.dataDir, engineOptions(config)));
   const deps = new Deps(engine, config, log);
   let documents: Documents;
   try {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlowClient } from '@flowdb/client';
-import { loadConfig } from '../src/config.ts';
+import { engineOptions, loadConfig } from '../src/config.ts';
 import { spawnServer } from './spawn.ts';
 
 test('config: defaults < FLOWDB_* env < flags', () => {
@@ -23,6 +23,9 @@ test('config: defaults < FLOWDB_* env < flags', () => {
   assert.equal(c.maxRecvBytes, 2048000);
   assert.throws(() => loadConfig(['--nope=1'], {}), /unknown flag/);
   assert.throws(() => loadConfig([], { FLOWDB_SYNC: 'sometimes' }), /sync/);
+  assert.deepEqual(engineOptions(d), { sync: { mode: 'always' } });
+  assert.deepEqual(engineOptions(loadConfig(['--memtable-bytes=65536'], { FLOWDB_MAX_OPEN_FILES: '64' })), { sync: { mode: 'always' }, memtableBytes: 65536, maxOpenFiles: 64 });
+  assert.throws(() => loadConfig(['--max-open-files=3'], {}), /max-open-files/);
 });
 
 test('keepalive: server PINGs survive destroyed client sessions', async () => {

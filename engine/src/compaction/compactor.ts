@@ -16,6 +16,7 @@ import { tableFileName } from '../base/file-names.ts';
 import { Mutex } from '../base/mutex.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { BlockCache } from '../sstable/block-cache.ts';
+import type { TableFiles } from '../sstable/table-files.ts';
 import type { Table } from '../sstable/reader.ts';
 import { joinPath } from '../vfs/fs.ts';
 import type { VersionSet } from '../version-set.ts';
@@ -29,6 +30,7 @@ export interface CompactorHost {
   dir: string;
   opts: ResolvedOptions;
   cache: BlockCache;
+  files: TableFiles;
   versions: VersionSet;
   events: EventEmitter<EngineEvents>;
   /** Live snapshot seqs, ascending. */
@@ -240,7 +242,7 @@ export class Compactor {
     if (plan.kind === 'merge') {
       const snaps = h.snapshots();
       const res = await runMerge({
-        fs: h.opts.fs, dir: h.dir, cache: h.cache,
+        fs: h.opts.fs, dir: h.dir, cache: h.cache, files: h.files,
         writer: { blockBytes: h.opts.blockBytes, bloomBitsPerKey: h.opts.bloomBitsPerKey, compression: h.opts.compression },
         targetFileBytes: h.opts.targetFileBytes,
         newFileNum: () => h.versions.newFileNum(),

@@ -6,22 +6,25 @@
  */
 import { ioError } from '../base/errors.ts';
 import { tableFileName } from '../base/file-names.ts';
-import { readAt } from '../sstable/reader.ts';
-import { type FS, type ReadableFile, type WritableFile, joinPath } from '../vfs/fs.ts';
+import { type FS, type WritableFile, joinPath } from '../vfs/fs.ts';
 import type { MergeIO } from './merge.ts';
+
+/** An input table's bytes (Table.readRange: through the engine's table file handles). */
+export interface InputFile {
+  readRange(offset: number, length: number): Promise<Uint8Array>;
+}
 
 export class FilesIO implements MergeIO {
   readonly #fs: FS;
   readonly #dir: string;
-  readonly #inputs: readonly string[];
+  readonly #inputs: readonly InputFile[];
   readonly #newFileNum: () => number;
-  readonly #readers: (Promise<ReadableFile> | undefined)[] = [];
   #out: { file: WritableFile; path: string } | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   /** Outputs created so far, in order. */
   readonly created: { fileNum: number; path: string }[] = [];
 
-  constructor(fs: FS, dir: string, inputs: readonly string[], newFileNum: () => number) {
+  constructor(fs: FS, dir: string, inputs: readonly InputFile[], newFileNum: () => number) {
     this.#fs = fs;
     this.#dir = dir;
     this.#inputs = inputs;
@@ -29,17 +32,9 @@ export class FilesIO implements MergeIO {
   }
 
   async read(input: number, offset: number, length: number): Promise<Uint8Array> {
-    const path = this.#inputs[input];
-    if (path === undefined) throw new RangeError(`no merge input ${input}`);
-    let r = this.#readers[input];
-    if (r === undefined) {
-      r = this.#fs.openReadable(path).catch((err: unknown) => {
-        throw ioError(`open ${path}`, err);
-      });
-      r.catch(() => undefined);
-      this.#readers[input] = r;
-    }
-    return readAt(await r, path, offset, length);
+    const t = this.#inputs[input];
+    if (t === undefined) throw new RangeError(`no merge input ${input}`);
+    return t.readRange(offset, length);
   }
 
   open(): Promise<number> {
@@ -81,13 +76,6 @@ export class FilesIO implements MergeIO {
     await this.#out?.file.close().catch(() => undefined);
     this.#out = undefined;
     for (const c of this.created) await this.#fs.remove(c.path).catch(() => undefined);
-  }
-
-  /** Closes the input files. Never throws. */
-  async closeInputs(): Promise<void> {
-    for (const r of this.#readers.splice(0)) {
-      if (r !== undefined) await r.then((f) => f.close()).catch(() => undefined);
-    }
   }
 
   #then<T>(op: () => Promise<T>): Promise<T> {

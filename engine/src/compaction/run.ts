@@ -11,6 +11,7 @@ import { toWire, transferList } from '../flush/wire.ts';
 import type { BlockCache } from '../sstable/block-cache.ts';
 import type { TableWriterOptions } from '../sstable/encoder.ts';
 import { Table } from '../sstable/reader.ts';
+import type { TableFiles } from '../sstable/table-files.ts';
 import { type FS, joinPath } from '../vfs/fs.ts';
 import { FilesIO } from './io.ts';
 import { CompactionAborted, type MergeSpec, type MergeStats, mergeTables } from './merge.ts';
@@ -19,6 +20,7 @@ export interface MergeEnv {
   fs: FS;
   dir: string;
   cache: BlockCache;
+  files: TableFiles;
   writer: TableWriterOptions;
   targetFileBytes: number;
   newFileNum(): number;
@@ -55,7 +57,7 @@ export async function runMerge(env: MergeEnv, inputs: readonly Table[]): Promise
     bottommost: env.bottommost,
     readBytes: Math.min(1 << 20, Math.max(64 << 10, Math.floor(READ_BUDGET / Math.max(1, inputs.length)))),
   };
-  let io = new FilesIO(env.fs, env.dir, paths, () => env.newFileNum());
+  let io = new FilesIO(env.fs, env.dir, inputs, () => env.newFileNum());
   const outputs: Table[] = [];
   try {
     let stats: MergeStats;
@@ -66,19 +68,16 @@ export async function runMerge(env: MergeEnv, inputs: readonly Table[]): Promise
     } catch (e) {
       if (!(e instanceof WorkerUnavailable)) throw e;
       await io.abort();
-      await io.closeInputs();
-      io = new FilesIO(env.fs, env.dir, paths, () => env.newFileNum());
+      io = new FilesIO(env.fs, env.dir, inputs, () => env.newFileNum());
       stats = await mergeTables(spec, io, { shouldStop: env.shouldStop, slice: true });
     }
     if (io.created.length > 0) await env.fs.syncDir(env.dir);
-    for (const c of io.created) outputs.push(await Table.open(env.fs, c.path, c.fileNum, env.cache));
+    for (const c of io.created) outputs.push(await Table.open(env.fs, c.path, c.fileNum, env.cache, env.files));
     return { outputs, entriesIn: stats.entriesIn, entriesOut: stats.entriesOut, tombstonesIn: stats.tombstonesIn, tombstonesOut: stats.tombstonesOut };
   } catch (e) {
     for (const t of outputs) await t.close().catch(() => undefined);
     await io.abort();
     throw e;
-  } finally {
-    await io.closeInputs();
   }
 }
 

@@ -12,6 +12,7 @@ import { decodeBlock } from './block.ts';
 import { FOOTER_BYTES, type BlockHandle, decodeFooter, decodeIndex, openBlock } from './format.ts';
 import { PackedIndex } from './packed-index.ts';
 import { type TableProps, decodeProps, decodeRangeDels } from './props.ts';
+import { TableFiles } from './table-files.ts';
 import { type TableMeta, propsToMeta } from './writer.ts';
 
 export interface TableIterOptions {
@@ -37,28 +38,29 @@ export class Table {
   readonly rangeTombstones: readonly RangeTombstone[];
   readonly blockCount: number;
   #path: string;
-  #file: ReadableFile;
+  #files: TableFiles;
   #cache: BlockCache;
   #index: PackedIndex;
   #bloom: Uint8Array | undefined;
   #loading = new Map<number, Promise<readonly Entry[]>>();
   #closed = false;
 
-  private constructor(path: string, fileNum: number, file: ReadableFile, cache: BlockCache, index: PackedIndex,
+  private constructor(path: string, fileNum: number, size: number, files: TableFiles, cache: BlockCache, index: PackedIndex,
     bloom: Uint8Array | undefined, dels: RangeTombstone[], props: TableProps) {
     this.#path = path;
     this.fileNum = fileNum;
-    this.#file = file;
+    this.#files = files;
     this.#cache = cache;
     this.#index = index;
     this.#bloom = bloom;
     this.rangeTombstones = dels;
     this.props = props;
-    this.meta = { ...propsToMeta(props, file.size()), fileNum };
+    this.meta = { ...propsToMeta(props, size), fileNum };
     this.blockCount = index.length;
   }
 
-  static async open(fs: FS, path: string, fileNum: number, cache: BlockCache): Promise<Table> {
+  /** Opens a table; its handle then lives in `files` (default: a private, unbounded one). */
+  static async open(fs: FS, path: string, fileNum: number, cache: BlockCache, files = new TableFiles(fs, Infinity)): Promise<Table> {
     let file: ReadableFile;
     try {
       file = await fs.openReadable(path);
@@ -90,7 +92,8 @@ export class Table {
       if (props.dataBlocks !== index.length || props.rangeTombstones !== dels.length) {
         throw corruption('properties disagree with index or range-del block', path, footer.props.offset);
       }
-      return new Table(path, fileNum, file, cache, index, bloom, dels, props);
+      files.adopt(fileNum, path, file);
+      return new Table(path, fileNum, size, files, cache, index, bloom, dels, props);
     } catch (err) {
       await file.close().catch(() => undefined);
       throw err;
@@ -183,7 +186,7 @@ export class Table {
       const at = (msg: string): void => void problems.push(`${this.#path}@${ie.offset}: ${msg}`);
       let es: Entry[];
       try {
-        const payload = openBlock(await readAt(this.#file, this.#path, ie.offset, ie.length), this.#path, ie.offset);
+        const payload = openBlock(await this.readRange(ie.offset, ie.length), this.#path, ie.offset);
         n.raw += payload.length;
         es = decodeBlock(payload, this.#path, ie.offset);
       } catch (err) {
@@ -225,7 +228,13 @@ export class Table {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#file.close();
+    await this.#files.close(this.fileNum);
+  }
+
+  /** Exactly `length` raw bytes of the file at `offset` (compaction input reads). */
+  readRange(offset: number, length: number): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(new FlowError(ErrorCode.CLOSED, `table ${this.#path} is closed`));
+    return this.#files.use(this.fileNum, (f) => readAt(f, this.#path, offset, length));
   }
 
   async #readBlock(i: number, fillCache: boolean): Promise<readonly Entry[]> {
@@ -236,7 +245,7 @@ export class Table {
     if (loading !== undefined) return loading;
     const p = (async () => {
       if (this.#closed) throw new FlowError(ErrorCode.CLOSED, `table ${this.#path} is closed`);
-      const stored = await readAt(this.#file, this.#path, offset, this.#index.blockLength(i));
+      const stored = await this.readRange(offset, this.#index.blockLength(i));
       let payload = openBlock(stored, this.#path, offset);
       // Don't let cached subarrays pin a much larger buffer.
       if (payload.buffer.byteLength > 2 * payload.length + 4096) payload = payload.slice();

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { openEngine, type KV } from '@flowdb/engine';
 import { createIDBFactory, IDBKeyRange } from '@flowdb/idb';
-import type { Config } from '../config.ts';
+import { type Config, engineOptions } from '../config.ts';
 import { DocumentFeed } from './feed.ts';
 import { DocumentStore } from './store.ts';
 import type { IdbFactory, IdbKeyRangeStatic } from './idb.ts';
@@ -21,10 +21,7 @@ export interface Documents {
 }
 
 export async function openDocuments(config: Config): Promise<Documents> {
-  const engine = await openEngine(join(config.dataDir, 'documents'), {
-    sync: config.sync,
-    ...(config.memtableBytes === undefined ? {} : { memtableBytes: config.memtableBytes }),
-  });
+  const engine = await openEngine(join(config.dataDir, 'documents'), engineOptions(config));
   const always = config.sync.mode === 'always';
   const factory = createIDBFactory({ kv: engine, walSyncedOnWrite: always });
   const store = new DocumentStore(

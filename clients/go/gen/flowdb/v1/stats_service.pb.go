@@ -391,8 +391,12 @@ type EngineStats struct {
 	TableMetaBytes int64 `protobuf:"varint,48,opt,name=table_meta_bytes,json=tableMetaBytes,proto3" json:"table_meta_bytes,omitempty"`
 	// Buffers of flushed memtables kept for reuse by the next memtable, bytes.
 	MemtablePoolBytes int64 `protobuf:"varint,49,opt,name=memtable_pool_bytes,json=memtablePoolBytes,proto3" json:"memtable_pool_bytes,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Table file handles open now: at most the sidecar's max open files, plus reads in flight.
+	TableFilesOpen int64 `protobuf:"varint,50,opt,name=table_files_open,json=tableFilesOpen,proto3" json:"table_files_open,omitempty"`
+	// Table files reopened after being closed to stay within the max open files, since start.
+	TableFileReopens int64 `protobuf:"varint,51,opt,name=table_file_reopens,json=tableFileReopens,proto3" json:"table_file_reopens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *EngineStats) Reset() {
@@ -768,6 +772,20 @@ func (x *EngineStats) GetMemtablePoolBytes() int64 {
 	return 0
 }
 
+func (x *EngineStats) GetTableFilesOpen() int64 {
+	if x != nil {
+		return x.TableFilesOpen
+	}
+	return 0
+}
+
+func (x *EngineStats) GetTableFileReopens() int64 {
+	if x != nil {
+		return x.TableFileReopens
+	}
+	return 0
+}
+
 var File_flowdb_v1_stats_service_proto protoreflect.FileDescriptor
 
 const file_flowdb_v1_stats_service_proto_rawDesc = "" +
@@ -787,7 +805,7 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"\x03p90\x18\x02 \x01(\x01R\x03p90\x12\x10\n" +
 	"\x03p99\x18\x03 \x01(\x01R\x03p99\x12\x10\n" +
 	"\x03max\x18\x04 \x01(\x01R\x03max\x12\x14\n" +
-	"\x05count\x18\x05 \x01(\x03R\x05count\"\xf5\x10\n" +
+	"\x05count\x18\x05 \x01(\x03R\x05count\"\xcd\x11\n" +
 	"\vEngineStats\x122\n" +
 	"\x15total_records_written\x18\x01 \x01(\x03R\x13totalRecordsWritten\x12.\n" +
 	"\x13total_bytes_written\x18\x02 \x01(\x03R\x11totalBytesWritten\x12,\n" +
@@ -843,7 +861,9 @@ const file_flowdb_v1_stats_service_proto_rawDesc = "" +
 	"\x16expired_tables_dropped\x18. \x01(\x03R\x14expiredTablesDropped\x12#\n" +
 	"\rtrivial_moves\x18/ \x01(\x03R\ftrivialMoves\x12(\n" +
 	"\x10table_meta_bytes\x180 \x01(\x03R\x0etableMetaBytes\x12.\n" +
-	"\x13memtable_pool_bytes\x181 \x01(\x03R\x11memtablePoolBytes2\xa0\x01\n" +
+	"\x13memtable_pool_bytes\x181 \x01(\x03R\x11memtablePoolBytes\x12(\n" +
+	"\x10table_files_open\x182 \x01(\x03R\x0etableFilesOpen\x12,\n" +
+	"\x12table_file_reopens\x183 \x01(\x03R\x10tableFileReopens2\xa0\x01\n" +
 	"\fStatsService\x12C\n" +
 	"\bGetStats\x12\x1a.flowdb.v1.GetStatsRequest\x1a\x1b.flowdb.v1.GetStatsResponse\x12K\n" +
 	"\n" +
