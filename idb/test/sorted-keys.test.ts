@@ -37,5 +37,11 @@ test('SortedKeys keeps order through inserts, range removals and seeks across bl
     for (const lb of [new Uint8Array([0]), new Uint8Array([100, 7]), new Uint8Array([255, 255, 1])]) {
       assert.deepEqual([...sk.from(lb)], model.filter((x) => compareBytes(x, lb) >= 0));
     }
+    // first(): the key a seek lands on, closed and open, including at existing keys and block edges.
+    const probes = [new Uint8Array([0]), new Uint8Array([255, 255, 1]), ...model.filter((_, i) => i % 97 === 0 || i % 512 === 511)];
+    for (const lb of probes) {
+      assert.deepEqual(sk.first(lb, false), model.find((x) => compareBytes(x, lb) >= 0));
+      assert.deepEqual(sk.first(lb, true), model.find((x) => compareBytes(x, lb) > 0));
+    }
   }
 });

@@ -11,73 +11,88 @@ import { type Key, appendOwn, bufferBytes, keyType } from './key.ts';
 
 export const TAG = { number: 0x10, date: 0x20, string: 0x30, binary: 0x40, array: 0x50, end: 0x00 } as const;
 
-const SCRATCH_BYTES = new Uint8Array(8);
-const SCRATCH = new DataView(SCRATCH_BYTES.buffer);
+const SCRATCH = new Float64Array(1);
+const SCRATCH_BYTES = new Uint8Array(SCRATCH.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-class Writer {
-  buf = new Uint8Array(32);
-  len = 0;
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+/** The encoding's exact length, so it is written into one allocation. */
+function encodedSize(k: Key): number {
+  if (typeof k === 'number') return 9;
+  if (typeof k === 'string') {
+    let n = 2;
+    for (let i = 0; i < k.length; i++) n += k.charCodeAt(i) < 0x7f ? 1 : 3;
+    return n;
   }
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
-  f64(x: number): void {
-    this.ensure(8);
-    SCRATCH.setFloat64(0, x === 0 ? 0 : x); // -0 encodes as 0: they are equal keys
-    this.buf.set(SCRATCH_BYTES, this.len);
-    if ((this.buf[this.len] as number) & 0x80) {
-      for (let i = 0; i < 8; i++) this.buf[this.len + i] = ~(this.buf[this.len + i] as number) & 0xff;
-    } else {
-      this.buf[this.len] = (this.buf[this.len] as number) | 0x80;
+  switch (keyType(k)) {
+    case 'date': return 9;
+    case 'array': {
+      let n = 2;
+      for (const e of k as Key[]) n += encodedSize(e);
+      return n;
     }
-    this.len += 8;
+    default: {
+      let n = 2;
+      for (const b of bufferBytes(k) ?? []) n += b < 2 ? 2 : 1;
+      return n;
+    }
   }
 }
 
-function write(w: Writer, k: Key): void {
+function f64(out: Uint8Array, at: number, x: number): void {
+  SCRATCH[0] = x === 0 ? 0 : x; // -0 encodes as 0: they are equal keys
+  for (let i = 0; i < 8; i++) out[at + i] = SCRATCH_BYTES[LITTLE_ENDIAN ? 7 - i : i] as number;
+  if ((out[at] as number) & 0x80) {
+    for (let i = 0; i < 8; i++) out[at + i] = ~(out[at + i] as number) & 0xff;
+  } else {
+    out[at] = (out[at] as number) | 0x80;
+  }
+}
+
+/** Writes k at `at`; returns the position after it. */
+function write(out: Uint8Array, at: number, k: Key): number {
   switch (keyType(k)) {
-    case 'number': w.byte(TAG.number); w.f64(k as number); return;
-    case 'date': w.byte(TAG.date); w.f64((k as Date).getTime()); return;
+    case 'number': out[at] = TAG.number; f64(out, at + 1, k as number); return at + 9;
+    case 'date': out[at] = TAG.date; f64(out, at + 1, (k as Date).getTime()); return at + 9;
     case 'string': {
       const s = k as string;
-      w.byte(TAG.string);
-      w.ensure(s.length * 3 + 1);
+      out[at++] = TAG.string;
       for (let i = 0; i < s.length; i++) {
         const u = s.charCodeAt(i);
-        if (u < 0x7f) w.buf[w.len++] = u + 1;
-        else { w.buf[w.len++] = 0x80; w.buf[w.len++] = u >> 8; w.buf[w.len++] = u & 0xff; }
+        if (u < 0x7f) out[at++] = u + 1;
+        else { out[at++] = 0x80; out[at++] = u >> 8; out[at++] = u & 0xff; }
       }
-      w.buf[w.len++] = TAG.end;
-      return;
+      out[at++] = TAG.end;
+      return at;
     }
     case 'binary': {
-      const bytes = bufferBytes(k) ?? new Uint8Array(0);
-      w.byte(TAG.binary);
-      w.ensure(bytes.length * 2 + 1);
-      for (const b of bytes) {
-        if (b < 2) { w.buf[w.len++] = 0x01; w.buf[w.len++] = b; } else w.buf[w.len++] = b;
+      out[at++] = TAG.binary;
+      for (const b of bufferBytes(k) ?? []) {
+        if (b < 2) { out[at++] = 0x01; out[at++] = b; } else out[at++] = b;
       }
-      w.buf[w.len++] = TAG.end;
-      return;
+      out[at++] = TAG.end;
+      return at;
     }
     case 'array':
-      w.byte(TAG.array);
-      for (const e of k as Key[]) write(w, e);
-      w.byte(TAG.end);
-      return;
+      out[at++] = TAG.array;
+      for (const e of k as Key[]) at = write(out, at, e);
+      out[at++] = TAG.end;
+      return at;
   }
 }
 
 export function encodeKey(key: Key): Uint8Array {
-  const w = new Writer();
-  write(w, key);
-  return w.buf.slice(0, w.len);
+  const out = new Uint8Array(encodedSize(key));
+  write(out, 0, key);
+  return out;
+}
+
+/** prefix + encodeKey(key) + suffix, in one allocation. */
+export function encodeKeyBetween(prefix: Uint8Array, key: Key, suffix?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(prefix.length + encodedSize(key) + (suffix?.length ?? 0));
+  out.set(prefix);
+  const end = write(out, prefix.length, key);
+  if (suffix) out.set(suffix, end);
+  return out;
 }
 
 /** Decodes one key at `pos`; returns it and the position after it. */

@@ -31,19 +31,24 @@ export function toKeyPath(raw: unknown): KeyPath | null {
 
 const FAIL = Symbol('key path failure');
 
+/** One identifier of a key path applied to v (FAIL: no such property). */
+function step(v: unknown, id: string): unknown {
+  if (typeof v === 'string' && id === 'length') return v.length;
+  if (Array.isArray(v) && id === 'length') return v.length;
+  if (typeof Blob !== 'undefined' && v instanceof Blob && (id === 'size' || id === 'type')) return v[id];
+  if (typeof File !== 'undefined' && v instanceof File && (id === 'name' || id === 'lastModified')) return v[id];
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return FAIL;
+  if (!Object.hasOwn(v, id)) return FAIL;
+  return (v as Record<string, unknown>)[id];
+}
+
 function evalString(value: unknown, path: string): unknown {
   if (path === '') return value;
+  if (!path.includes('.')) return step(value, path);
   let v = value;
   for (const id of path.split('.')) {
-    if (typeof v === 'string' && id === 'length') v = v.length;
-    else if (Array.isArray(v) && id === 'length') v = v.length;
-    else if (typeof Blob !== 'undefined' && v instanceof Blob && (id === 'size' || id === 'type')) v = v[id];
-    else if (typeof File !== 'undefined' && v instanceof File && (id === 'name' || id === 'lastModified')) v = v[id];
-    else {
-      if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return FAIL;
-      if (!Object.hasOwn(v, id)) return FAIL;
-      v = (v as Record<string, unknown>)[id];
-    }
+    v = step(v, id);
+    if (v === FAIL) return FAIL;
   }
   return v;
 }

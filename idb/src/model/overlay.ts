@@ -53,9 +53,9 @@ export class Overlay {
   }
 
   set(key: Uint8Array, value: Uint8Array | null): void {
-    const h = hex(key);
-    if (!this.vals.has(h)) this.keys.insert(key.slice());
-    this.vals.set(h, value);
+    const n = this.vals.size;
+    this.vals.set(hex(key), value);
+    if (this.vals.size !== n) this.keys.insert(key.slice());
   }
 
   clear(start: Uint8Array, end: Uint8Array): void {
@@ -85,10 +85,8 @@ export class Overlay {
   /** Neither a key nor a cleared range of this overlay is in [lower, upper]. */
   untouched(lower: Bound | undefined, upper: Bound | undefined): boolean {
     if (this.empty) return true;
-    for (const k of this.keys.from(lower?.key)) {
-      if (!below(k, upper)) break;
-      if (above(k, lower)) return false;
-    }
+    const k = lower ? this.keys.first(lower.key, lower.open) : this.keys.first(new Uint8Array(0), false);
+    if (k !== undefined && below(k, upper)) return false;
     return this.cleared.every(([s, e]) => (upper !== undefined && !below(s, upper)) || (lower !== undefined && compareBytes(e, lower.key) <= 0));
   }
 

@@ -4,7 +4,7 @@
  */
 import { domError } from '../errors.ts';
 import { compareKeys } from '../keys/compare.ts';
-import { decodeKeyAt, encodeKey } from '../keys/encode.ts';
+import { decodeKeyAt, encodeKey, encodeKeyBetween } from '../keys/encode.ts';
 import type { Key } from '../keys/key.ts';
 import { NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, extractMultiEntryKeys, injectKey } from '../keys/key-path.ts';
 import { type StoredValue, deserializeValue, serializeValue } from '../values/clone.ts';
@@ -35,6 +35,8 @@ export interface StoreRef {
 const indexesOf = (r: StoreRef): readonly IndexSchema[] => r.indexes ?? [...r.store.indexes.values()];
 
 const EMPTY = new Uint8Array(0);
+/** Appended to index key bytes: after every entry with that index key. */
+const AFTER = new Uint8Array([AFTER_KEY]);
 const DELETE_BATCH = 256;
 /** 2^53: past it the key generator is exhausted. */
 const MAX_GENERATED = 2 ** 53;
@@ -43,27 +45,24 @@ const EXHAUSTED = MAX_GENERATED + 2;
 
 export const recordPrefix = (r: StoreRef): Uint8Array => dataPrefix(r.dbId, r.store.id);
 export const indexPrefix = (dbId: number, index: IndexSchema): Uint8Array => dataPrefix(dbId, index.id);
-export const recordKey = (r: StoreRef, key: Key): Uint8Array => concat(recordPrefix(r), encodeKey(key));
+export const recordKey = (r: StoreRef, key: Key): Uint8Array => encodeKeyBetween(recordPrefix(r), key);
 
 /** Byte bounds of records whose primary key is in range. */
 export function recordBounds(prefix: Uint8Array, range: KeyBounds | null): [Bound, Bound] {
-  const lower = range?.lower !== undefined ? { key: concat(prefix, encodeKey(range.lower)), open: range.lowerOpen } : { key: prefix, open: false };
-  const upper = range?.upper !== undefined ? { key: concat(prefix, encodeKey(range.upper)), open: range.upperOpen } : { key: prefixEnd(prefix), open: true };
+  const lower = range?.lower !== undefined ? { key: encodeKeyBetween(prefix, range.lower), open: range.lowerOpen } : { key: prefix, open: false };
+  const upper = range?.upper !== undefined ? { key: encodeKeyBetween(prefix, range.upper), open: range.upperOpen } : { key: prefixEnd(prefix), open: true };
   return [lower, upper];
 }
 
 /** Byte bounds of index entries (index key + primary key) whose index key is in range. */
 export function entryBounds(prefix: Uint8Array, range: KeyBounds | null): [Bound, Bound] {
-  const ff = new Uint8Array([AFTER_KEY]);
   let lower: Bound = { key: prefix, open: false };
   let upper: Bound = { key: prefixEnd(prefix), open: true };
   if (range?.lower !== undefined) {
-    const k = concat(prefix, encodeKey(range.lower));
-    lower = { key: range.lowerOpen ? concat(k, ff) : k, open: false };
+    lower = { key: encodeKeyBetween(prefix, range.lower, range.lowerOpen ? AFTER : undefined), open: false };
   }
   if (range?.upper !== undefined) {
-    const k = concat(prefix, encodeKey(range.upper));
-    upper = { key: range.upperOpen ? k : concat(k, ff), open: true };
+    upper = { key: encodeKeyBetween(prefix, range.upper, range.upperOpen ? undefined : AFTER), open: true };
   }
   return [lower, upper];
 }
@@ -92,9 +91,7 @@ export function indexKeysOf(index: IndexSchema, value: unknown): Key[] {
   return k === NO_VALUE || k === NOT_A_KEY ? [] : [k];
 }
 
-const entryKey = (dbId: number, index: IndexSchema, ik: Key, pk: Uint8Array): Uint8Array => concat(indexPrefix(dbId, index), encodeKey(ik), pk);
-
-const AFTER = new Uint8Array([AFTER_KEY]);
+const entryKey = (dbId: number, index: IndexSchema, ik: Key, pk: Uint8Array): Uint8Array => encodeKeyBetween(indexPrefix(dbId, index), ik, pk);
 
 /** Some entry of the index has this index key (p = index prefix + encoded index key). */
 async function takenAt(s: TxStorage, p: Uint8Array): Promise<boolean> {
@@ -102,7 +99,7 @@ async function takenAt(s: TxStorage, p: Uint8Array): Promise<boolean> {
 }
 
 async function uniqueTaken(s: TxStorage, dbId: number, index: IndexSchema, ik: Key): Promise<boolean> {
-  return takenAt(s, concat(indexPrefix(dbId, index), encodeKey(ik)));
+  return takenAt(s, encodeKeyBetween(indexPrefix(dbId, index), ik));
 }
 
 /** Adds a record's entries to one index; ConstraintError when a unique index already has the key. */
@@ -172,7 +169,7 @@ export async function storeRecord(s: TxStorage, r: StoreRef, value: StoredValue,
     const ip = indexPrefix(r.dbId, index);
     const mine = index.unique && old ? indexKeysOf(index, oldValue) : [];
     for (const ik of indexKeysOf(index, clone)) {
-      const p = concat(ip, encodeKey(ik));
+      const p = encodeKeyBetween(ip, ik);
       if (index.unique && !mine.some((m) => compareKeys(m, ik) === 0) && await takenAt(s, p)) {
         throw domError('ConstraintError', `index "${index.name}" is unique and already has this key`);
       }

@@ -48,6 +48,21 @@ export class SortedKeys {
     if (block.length > BLOCK * 2) this.#blocks.splice(bi, 1, block.slice(0, BLOCK), block.slice(BLOCK));
   }
 
+  /** The first key >= from (> from when open), without a generator. */
+  first(from: Uint8Array, open: boolean): Uint8Array | undefined {
+    if (this.#blocks.length === 0) return undefined;
+    let bi = this.#blockFor(from);
+    let block = this.#blocks[bi] as Uint8Array[];
+    let i = SortedKeys.#lowerIndex(block, from);
+    if (open && i < block.length && compareBytes(block[i] as Uint8Array, from) === 0) i++;
+    if (i === block.length) {
+      if (++bi === this.#blocks.length) return undefined;
+      block = this.#blocks[bi] as Uint8Array[];
+      i = 0;
+    }
+    return block[i];
+  }
+
   /** Removes and returns every key in [start, end). */
   removeRange(start: Uint8Array, end: Uint8Array): Uint8Array[] {
     const removed: Uint8Array[] = [];

@@ -118,7 +118,9 @@ export class TxStorage {
   async first(lower: Bound | undefined, upper: Bound | undefined, reverse = false, keysOnly = false): Promise<Entry | undefined> {
     if (this.#untouched(lower, upper)) {
       // Nothing of ours in range: the engine's first record is the answer (no overlay merge).
-      const it = this.#kv.scan({ ...this.#scanOptions(lower, upper, reverse, keysOnly), limit: 1 });
+      const o = this.#scanOptions(lower, upper, reverse, keysOnly);
+      o.limit = 1;
+      const it = this.#kv.scan(o);
       try {
         const e = await it.next();
         return e.done ? undefined : { key: e.value.key, value: e.value.value };

@@ -4,6 +4,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { domError } from '../errors.ts';
+import { encodeV8 } from './v8-codec.ts';
 
 /** Clones as the spec's "clone a value" does. */
 export function cloneValue(value: unknown): unknown {
@@ -20,8 +21,11 @@ export interface StoredValue {
 /** Clones and serializes at once, so unstorable values (SharedArrayBuffer, Blob, …) throw DataCloneError now. */
 export function cloneForStorage(value: unknown): StoredValue {
   const clone = cloneValue(value);
+  // The fast encoder takes plain data only (never a Blob): anything else goes the slow way.
+  const fast = encodeV8(clone);
+  if (fast !== undefined) return { clone, bytes: fast };
   rejectBlobs(clone);
-  return { clone, bytes: serializeValue(clone) };
+  return { clone, bytes: v8Serialize(clone) };
 }
 
 /**
@@ -43,7 +47,12 @@ function rejectBlobs(root: unknown): void {
   }
 }
 
+/** Serializes a clone (plain data, no proxies or accessors: Blobs were refused when it was made). */
 export function serializeValue(value: unknown): Uint8Array {
+  return encodeV8(value) ?? v8Serialize(value);
+}
+
+function v8Serialize(value: unknown): Uint8Array {
   try {
     return serialize(value);
   } catch (err) {
