@@ -121,11 +121,14 @@ export class TxStorage {
       const o = this.#scanOptions(lower, upper, reverse, keysOnly);
       o.limit = 1;
       const it = this.#kv.scan(o);
+      let done = false;
       try {
         const e = await it.next();
-        return e.done ? undefined : { key: e.value.key, value: e.value.value };
+        done = e.done === true;
+        return done ? undefined : { key: e.value.key, value: e.value.value };
       } finally {
-        await it.return?.();
+        // A finished scan has released what it held already.
+        if (!done) await it.return?.();
       }
     }
     for await (const e of this.scan(lower, upper, reverse, keysOnly)) return e;
