@@ -162,7 +162,7 @@ runMain(H, async () => {
     if (samples.length % Math.max(1, Math.round(SECONDS * 100 / SAMPLE_MS)) === 0) {
       const s = samples[samples.length - 1] as ProcSample;
       const m = mems[mems.length - 1] as MemSample;
-      log(H, `${s.t.toFixed(0)}s: rss ${s.rssMb.toFixed(1)} MB (heap ${m.heapMb.toFixed(1)}, external ${m.externalMb.toFixed(1)}, array buffers ${m.arrayBuffersMb.toFixed(1)}, block cache ${m.blockCacheMb.toFixed(1)}), ` +
+      log(H, `${s.t.toFixed(0)}s: rss ${s.rssMb.toFixed(1)} MB (heap ${m.heapMb.toFixed(1)} of ${m.heapTotalMb.toFixed(1)}, worker heaps ${m.workerHeapMb.toFixed(1)}, external ${m.externalMb.toFixed(1)}, array buffers ${m.arrayBuffersMb.toFixed(1)}, block cache ${m.blockCacheMb.toFixed(1)}), ` +
         `fds ${s.fds} (data ${s.dataFds}, sockets ${s.sockets}), h2 sessions ${m.sessions}, acked ${oracle.ackedRecords} records, load ${await loadAvg()}`);
     }
     await sleep(SAMPLE_MS);
@@ -195,8 +195,8 @@ runMain(H, async () => {
     `non-data fd slope ${otherSlope.toFixed(2)}/min (bound ${OTHER_FDS_PER_MIN}; thread plumbing fds ${last.plumbing}, slope ${per((s) => s.plumbing).toFixed(2)}/min), data fd slope ${per((s) => s.dataFds).toFixed(2)}/min; ` +
     `last: rss ${last.rssMb.toFixed(1)} MB, fds ${last.fds} (data ${last.dataFds}, deleted ${last.deletedFds}, sockets ${last.sockets}); ` +
     `sstables ${stats?.sstableCount}, levels ${stats?.tablesPerLevel.join('/')}; ` +
-    `slopes MB/min: heap ${memPer((m) => m.heapMb).toFixed(2)}, external ${memPer((m) => m.externalMb).toFixed(2)}, array buffers ${memPer((m) => m.arrayBuffersMb).toFixed(2)}, block cache ${memPer((m) => m.blockCacheMb).toFixed(2)}, ` +
-    `rss outside heap and external ${(rssSlope - memPer((m) => m.heapMb) - memPer((m) => m.externalMb)).toFixed(2)}; h2 sessions slope ${memPer((m) => m.sessions).toFixed(2)}/min`);
+    `slopes MB/min: heap ${memPer((m) => m.heapMb).toFixed(2)} (reserved ${memPer((m) => m.heapTotalMb).toFixed(2)}), worker heaps ${memPer((m) => m.workerHeapMb).toFixed(2)}, external ${memPer((m) => m.externalMb).toFixed(2)}, array buffers ${memPer((m) => m.arrayBuffersMb).toFixed(2)}, block cache ${memPer((m) => m.blockCacheMb).toFixed(2)}, ` +
+    `rss outside the reserved heaps and external ${(rssSlope - memPer((m) => m.heapTotalMb) - memPer((m) => m.workerHeapMb) - memPer((m) => m.externalMb)).toFixed(2)}; h2 sessions slope ${memPer((m) => m.sessions).toFixed(2)}/min`);
   const bounds: string[] = [];
   if (rssSlope > RSS_MB_PER_MIN) bounds.push(`RSS grows ${rssSlope.toFixed(2)} MB/min after warm-up (bound ${RSS_MB_PER_MIN.toFixed(1)})`);
   if (otherSlope > OTHER_FDS_PER_MIN) bounds.push(`non-data fds grow ${otherSlope.toFixed(2)}/min after warm-up (bound ${OTHER_FDS_PER_MIN})`);

@@ -10,7 +10,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { flowNodeAdapter } from './wire-errors.ts';
-import { openEngine, type KV } from '@flowdb/engine';
+import { engineWorkerHeap, openEngine, type KV } from '@flowdb/engine';
 import { type Config, engineOptions } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Deps } from './deps.ts';
@@ -113,27 +113,32 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
     if (req.method === 'GET' && (path === '/healthz' || path === '/readyz' || path === '/livez' || path === '/metrics')) {
       let status = 200;
       let body: string;
-      let type = 'text/plain; charset=utf-8';
+      const type = 'text/plain; charset=utf-8';
       if (path === '/metrics') {
         if (config.token !== undefined && !tokenMatches(req.headers['authorization'] as string | undefined, config.token)) {
           status = 401;
           body = 'unauthorized\n';
         } else {
-          type = 'text/plain; version=0.0.4; charset=utf-8';
-          let stats;
-          try {
-            stats = engine.stats();
-          } catch {
-            stats = undefined;
-          }
-          body = metrics.render(stats, {
-            flowdb_server_inflight_unary: tracker.unary,
-            flowdb_server_open_streams: tracker.streams,
-            flowdb_server_serving: health.serving ? 1 : 0,
-            flowdb_server_fast_path_calls: fast.calls,
-            flowdb_server_http2_sessions: sessions.size,
-            ...processMemory(),
+          void engineWorkerHeap().catch(() => undefined).then((w) => {
+            let stats;
+            try {
+              stats = engine.stats();
+            } catch {
+              stats = undefined;
+            }
+            const text = metrics.render(stats, {
+              flowdb_server_inflight_unary: tracker.unary,
+              flowdb_server_open_streams: tracker.streams,
+              flowdb_server_serving: health.serving ? 1 : 0,
+              flowdb_server_fast_path_calls: fast.calls,
+              flowdb_server_http2_sessions: sessions.size,
+              ...processMemory(),
+              flowdb_engine_worker_heap_used_bytes: w?.used ?? 0,
+              flowdb_engine_worker_heap_total_bytes: w?.total ?? 0,
+            });
+            send(res, path, 200, 'text/plain; version=0.0.4; charset=utf-8', text);
           });
+          return;
         }
       } else if (path === '/readyz') {
         const docsReady = documents.ready();
@@ -143,13 +148,17 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
       } else {
         body = 'ok\n';
       }
-      metrics.httpRequest(path, status);
-      const r = res as http.ServerResponse;
-      r.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-      r.end(body);
+      send(res, path, status, type, body);
       return;
     }
     adapter(req as http.IncomingMessage, res as http.ServerResponse);
+  };
+  const send = (res: http.ServerResponse | http2.Http2ServerResponse, path: string, status: number, type: string, body: string): void => {
+    metrics.httpRequest(path, status);
+    const r = res as http.ServerResponse;
+    if (r.destroyed) return;
+    r.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    r.end(body);
   };
 
   /** Set once close() starts. */

@@ -158,5 +158,10 @@ class WorkerPool {
 }
 
 export const workerPool = new WorkerPool();
+
+/** V8 heap of the process's engine worker threads (every engine shares them), bytes. */
+export function engineWorkerHeap(): Promise<{ used: number; total: number }> {
+  return workerPool.heapBytes();
+}
 /** The flush side's name for the one pool. */
 export const flushPool = workerPool;

@@ -36,6 +36,10 @@ export async function sampleProc(pid: number, dataDir: string, t: number): Promi
 /** The server's own memory figures from /metrics (process.memoryUsage()), MB, and its open HTTP/2 sessions. */
 export interface MemSample {
   heapMb: number;
+  /** V8 heap reserved by the main thread (used + free). */
+  heapTotalMb: number;
+  /** V8 heaps of the engine worker threads (reserved). */
+  workerHeapMb: number;
   externalMb: number;
   arrayBuffersMb: number;
   /** The engine's block cache (bounded: fills up, then stays). */
@@ -53,6 +57,8 @@ export async function sampleMetrics(baseUrl: string): Promise<MemSample> {
   const mb = (name: string): number => get(name) / 1024 / 1024;
   return {
     heapMb: mb('nodejs_heap_size_used_bytes'),
+    heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+    workerHeapMb: mb('flowdb_engine_worker_heap_total_bytes'),
     externalMb: mb('nodejs_external_memory_bytes'),
     arrayBuffersMb: mb('nodejs_array_buffers_bytes'),
     blockCacheMb: mb('flowdb_engine_block_cache_bytes'),
