@@ -209,22 +209,26 @@ function* dispatchSteps(event: Event, path?: IDBEventTarget[]): Generator<void, 
   // Script-created events get the accessors on the instance.
   if (!(event instanceof IDBDispatchEvent)) Object.defineProperties(event, ACCESSORS);
   let threw = false;
+  // Targets without listeners of this type are passed without a generator (invoke would return false).
+  const type = event.type;
   for (let i = full.length - 1; i >= 1 && !flags.stop; i--) {
     st.current = full[i] as IDBEventTarget;
     st.phase = Event.CAPTURING_PHASE;
-    threw = (yield* IDBEventTarget.invoke(st.current, event, 'capture', flags)) || threw;
+    if (IDBEventTarget.listens(st.current, type)) threw = (yield* IDBEventTarget.invoke(st.current, event, 'capture', flags)) || threw;
   }
   if (!flags.stop) {
     st.current = target;
     st.phase = Event.AT_TARGET;
-    threw = (yield* IDBEventTarget.invoke(target, event, 'capture', flags)) || threw;
-    if (!flags.immediate) threw = (yield* IDBEventTarget.invoke(target, event, 'bubble', flags)) || threw;
+    if (IDBEventTarget.listens(target, type)) {
+      threw = (yield* IDBEventTarget.invoke(target, event, 'capture', flags)) || threw;
+      if (!flags.immediate) threw = (yield* IDBEventTarget.invoke(target, event, 'bubble', flags)) || threw;
+    }
   }
   if (event.bubbles) {
     for (let i = 1; i < full.length && !flags.stop; i++) {
       st.current = full[i] as IDBEventTarget;
       st.phase = Event.BUBBLING_PHASE;
-      threw = (yield* IDBEventTarget.invoke(st.current, event, 'bubble', flags)) || threw;
+      if (IDBEventTarget.listens(st.current, type)) threw = (yield* IDBEventTarget.invoke(st.current, event, 'bubble', flags)) || threw;
     }
   }
   st.current = null;

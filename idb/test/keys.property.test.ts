@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { IDBFactory } from 'fake-indexeddb';
 import { compareBytes, compareKeys } from '../src/keys/compare.ts';
-import { decodeKey, decodeKeyAt, encodeKey } from '../src/keys/encode.ts';
+import { decodeKey, decodeKeyAt, encodeKey, skipKey } from '../src/keys/encode.ts';
 import type { Key } from '../src/keys/key.ts';
 
 const numRuns = Number(process.env.FC_RUNS ?? 2000);
@@ -90,6 +90,7 @@ test('encodings are self-delimiting: keys decode back out of a concatenation', (
       for (const k of ks) {
         const { key: got, end } = decodeKeyAt(all, pos);
         assert.equal(compareKeys(got, k), 0);
+        assert.equal(skipKey(all, pos), end);
         pos = end;
       }
       assert.equal(pos, all.length);

@@ -151,6 +151,36 @@ export function decodeKeyAt(bytes: Uint8Array, pos: number): { key: Key; end: nu
   }
 }
 
+/** The position after the key encoded at `pos`, without decoding it. */
+export function skipKey(bytes: Uint8Array, pos: number): number {
+  const bad = (): never => { throw domError('DataError', `malformed key encoding at byte ${pos}`); };
+  let p = pos + 1;
+  switch (bytes[pos]) {
+    case TAG.number: case TAG.date: return p + 8 <= bytes.length ? p + 8 : bad();
+    case TAG.string:
+      for (;;) {
+        const b = bytes[p++];
+        if (b === undefined) return bad();
+        if (b === TAG.end) return p;
+        if (b >= 0x80) p += 2;
+      }
+    case TAG.binary:
+      for (;;) {
+        const b = bytes[p++];
+        if (b === undefined) return bad();
+        if (b === TAG.end) return p;
+        if (b === 0x01) p++;
+      }
+    case TAG.array:
+      while (bytes[p] !== TAG.end) {
+        if (p >= bytes.length) bad();
+        p = skipKey(bytes, p);
+      }
+      return p + 1;
+    default: return bad();
+  }
+}
+
 export function decodeKey(bytes: Uint8Array): Key {
   const r = decodeKeyAt(bytes, 0);
   if (r.end !== bytes.length) throw domError('DataError', 'trailing bytes after an encoded key');

@@ -1,11 +1,13 @@
 /** Reads shared by object stores and indexes: get, getKey, getAll, getAllKeys, count. */
 import { compareKeys } from '../keys/compare.ts';
+import { skipKey } from '../keys/encode.ts';
 import type { Key } from '../keys/key.ts';
 import { deserializeValue } from '../values/clone.ts';
 import type { IndexSchema } from './catalog.ts';
 import {
   type KeyBounds, type StoreRef, decodeRecordKey, entryBounds, indexPrefix, recordBounds, recordKey, recordPrefix, splitEntry,
 } from './records.ts';
+import { concat } from './keyspace.ts';
 import type { TxStorage } from './tx-storage.ts';
 
 export interface ReadSource {
@@ -64,6 +66,12 @@ export async function readFirst(s: TxStorage, src: ReadSource, range: KeyBounds,
   const [lo, hi] = sourceBounds(src, range);
   const e = await s.first(lo, hi, false, want === 'primaryKey' && !src.index);
   if (!e) return undefined;
+  if (src.index && want === 'value') {
+    // The entry ends with the encoded primary key: the record's key without a decode and re-encode.
+    const pk = e.key.subarray(skipKey(e.key, prefixOf(src).length));
+    const b = await s.get(concat(recordPrefix(src.ref), pk));
+    return b === undefined ? undefined : deserializeValue(b);
+  }
   const hit = hitOf(src, e.key);
   return want === 'primaryKey' ? hit.primaryKey : valueOf(s, src, hit, e.value);
 }
