@@ -1,4 +1,4 @@
-/** SortedKeys (the transaction overlay's key order) against a plain sorted array. */
+/** SortedKeys (the transaction overlay's sorted map) against a plain sorted array. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareBytes } from '../src/keys/compare.ts';
@@ -9,7 +9,7 @@ test('SortedKeys keeps order through inserts, range removals and seeks across bl
   const r = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
   const byte = (): number => Math.floor(r() * 256);
   for (let round = 0; round < 10; round++) {
-    const sk = new SortedKeys();
+    const sk = new SortedKeys<number>();
     let model: Uint8Array[] = [];
     const has = new Set<string>();
     for (let i = 0; i < 4000; i++) {
@@ -17,18 +17,25 @@ test('SortedKeys keeps order through inserts, range removals and seeks across bl
         const a = new Uint8Array([byte()]);
         const b = new Uint8Array([Math.min(255, (a[0] as number) + Math.floor(r() * 20))]);
         const inside = (x: Uint8Array): boolean => compareBytes(x, a) >= 0 && compareBytes(x, b) < 0;
-        const removed = sk.removeRange(a, b);
-        assert.equal(removed.length, model.filter(inside).length);
-        assert.ok(removed.every(inside));
+        assert.equal(sk.removeRange(a, b), model.filter(inside).length);
+        assert.ok(![...sk.from(undefined)].some(inside));
         model = model.filter((x) => !inside(x));
         has.clear();
         for (const x of model) has.add(x.join());
         continue;
       }
       const k = new Uint8Array([byte(), byte()]);
-      if (has.has(k.join())) continue;
+      if (has.has(k.join())) {
+        // An existing key: its value changes, the order does not.
+        const size = sk.size;
+        sk.set(k.slice(), i);
+        assert.equal(sk.get(k), i);
+        assert.equal(sk.size, size);
+        continue;
+      }
       has.add(k.join());
-      sk.insert(k);
+      assert.equal(sk.get(k), undefined);
+      sk.set(k, i);
       model.push(k);
     }
     model.sort(compareBytes);

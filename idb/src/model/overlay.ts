@@ -5,7 +5,7 @@
  * are flattened into another, read-only one.
  */
 import { compareBytes } from '../keys/compare.ts';
-import { SortedKeys } from './sorted-keys.ts';
+import { type Slot, SortedKeys } from './sorted-keys.ts';
 
 export interface Bound {
   key: Uint8Array;
@@ -16,14 +16,6 @@ export interface Entry {
   key: Uint8Array;
   value: Uint8Array;
 }
-
-type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
-
-/** A key as a Map key: its bytes as latin1 (Buffer's latin1Slice, without a Buffer per call). */
-export const hex: (k: Uint8Array) => string = typeof latin1Slice === 'function'
-  ? (k) => latin1Slice.call(k, 0, k.length)
-  : (k) => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
 
 export function above(k: Uint8Array, b: Bound | undefined): boolean {
   if (!b) return true;
@@ -37,10 +29,8 @@ export function below(k: Uint8Array, b: Bound | undefined): boolean {
 }
 
 export class Overlay {
-  /** Keys, sorted. */
-  readonly keys = new SortedKeys();
-  /** Values by hex(key); null is a delete. */
-  readonly vals = new Map<string, Uint8Array | null>();
+  /** Keys, sorted, with their values; null is a delete. */
+  readonly keys = new SortedKeys<Uint8Array | null>();
   /** Ranges [start, end) deleted before the later writes in keys. */
   readonly cleared: [Uint8Array, Uint8Array][] = [];
 
@@ -52,32 +42,29 @@ export class Overlay {
     return this.cleared.some(([s, e]) => compareBytes(key, s) >= 0 && compareBytes(key, e) < 0);
   }
 
+  /** key is kept as given: callers pass keys they do not change afterwards. */
   set(key: Uint8Array, value: Uint8Array | null): void {
-    const n = this.vals.size;
-    this.vals.set(hex(key), value);
-    if (this.vals.size !== n) this.keys.insert(key.slice());
+    this.keys.set(key, value);
   }
 
   clear(start: Uint8Array, end: Uint8Array): void {
-    for (const k of this.keys.removeRange(start, end)) this.vals.delete(hex(k));
+    this.keys.removeRange(start, end);
     this.cleared.push([start.slice(), end.slice()]);
   }
 
   /** What this overlay says about key: a value, null (deleted or cleared), or undefined (nothing). */
   lookup(key: Uint8Array): Uint8Array | null | undefined {
-    if (this.vals.size > 0) {
-      const v = this.vals.get(hex(key));
-      if (v !== undefined) return v;
-    }
-    return this.isCleared(key) ? null : undefined;
+    const v = this.keys.get(key);
+    if (v !== undefined) return v;
+    return this.cleared.length > 0 && this.isCleared(key) ? null : undefined;
   }
 
-  /** Keys in [lower, upper], ascending. */
-  keysIn(lower: Bound | undefined, upper: Bound | undefined): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (const k of this.keys.from(lower?.key)) {
-      if (!below(k, upper)) break;
-      if (above(k, lower)) out.push(k);
+  /** Slots with keys in [lower, upper], ascending. */
+  slotsIn(lower: Bound | undefined, upper: Bound | undefined): Slot<Uint8Array | null>[] {
+    const out: Slot<Uint8Array | null>[] = [];
+    for (const s of this.keys.slotsFrom(lower?.key)) {
+      if (!below(s.key, upper)) break;
+      if (above(s.key, lower)) out.push(s);
     }
     return out;
   }
@@ -93,25 +80,24 @@ export class Overlay {
   /** Applies `later` on top of this one (its cleared ranges first, then its writes). */
   apply(later: Overlay): void {
     for (const [s, e] of later.cleared) this.clear(s, e);
-    for (const k of later.keys.from(undefined)) this.set(k, later.vals.get(hex(k)) ?? null);
+    for (const s of later.keys.slotsFrom(undefined)) this.set(s.key, s.value);
   }
 
   /** The entries of `source` (engine order, descending when reverse) with this overlay on top. */
   async *over(source: AsyncIterator<Entry>, lower: Bound | undefined, upper: Bound | undefined, reverse: boolean): AsyncGenerator<Entry> {
-    const mine = this.keysIn(lower, upper);
+    const mine = this.slotsIn(lower, upper);
     if (reverse) mine.reverse();
     const cmp = (a: Uint8Array, b: Uint8Array): number => (reverse ? -compareBytes(a, b) : compareBytes(a, b));
     let m = 0;
     let e = await source.next();
     for (;;) {
       const ek = e.done ? undefined : e.value.key;
-      const ok = mine[m];
-      if (ek === undefined && ok === undefined) return;
-      if (ok !== undefined && (ek === undefined || cmp(ok, ek) <= 0)) {
+      const slot = mine[m];
+      if (ek === undefined && slot === undefined) return;
+      if (slot !== undefined && (ek === undefined || cmp(slot.key, ek) <= 0)) {
         m++;
-        if (ek !== undefined && cmp(ok, ek) === 0) e = await source.next();
-        const v = this.vals.get(hex(ok));
-        if (v) yield { key: ok, value: v };
+        if (ek !== undefined && cmp(slot.key, ek) === 0) e = await source.next();
+        if (slot.value) yield { key: slot.key, value: slot.value };
         continue;
       }
       const rec = (e as IteratorYieldResult<Entry>).value;

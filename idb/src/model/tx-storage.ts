@@ -8,7 +8,7 @@ import type { BatchOp, KV, ScanOptions, Snapshot } from '@flowdb/engine';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '@flowdb/engine';
 import { domError } from '../errors.ts';
 import { NEVER, TS } from './keyspace.ts';
-import { type Bound, type Entry, Overlay, hex } from './overlay.ts';
+import { type Bound, type Entry, Overlay } from './overlay.ts';
 
 export type { Bound, Entry } from './overlay.ts';
 
@@ -146,9 +146,8 @@ export class TxStorage {
   ops(): BatchOp[] {
     const own = this.#own;
     const ops: BatchOp[] = own.cleared.map(([start, end]) => ({ type: 'delRange', start, end }));
-    for (const key of own.keys.from(undefined)) {
-      const v = own.vals.get(hex(key));
-      ops.push(v ? { type: 'put', key, ts: TS, value: v, expireAt: NEVER } : { type: 'del', key, ts: TS });
+    for (const { key, value } of own.keys.slotsFrom(undefined)) {
+      ops.push(value ? { type: 'put', key, ts: TS, value, expireAt: NEVER } : { type: 'del', key, ts: TS });
     }
     return ops;
   }
