@@ -2,5 +2,5 @@
 export { openEngine, Engine } from './engine.ts';
 export type * from './api.ts';
 export { FlowError, ErrorCode, isFlowError } from './base/errors.ts';
-export { engineWorkerHeap } from './flush/pool.ts';
+export { engineWorkerHeap, warmEngineWorkers } from './flush/pool.ts';
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES, prefixSuccessor } from './base/entry.ts';

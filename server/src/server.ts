@@ -10,7 +10,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { flowNodeAdapter } from './wire-errors.ts';
-import { engineWorkerHeap, openEngine, type KV } from '@flowdb/engine';
+import { engineWorkerHeap, openEngine, warmEngineWorkers, type KV } from '@flowdb/engine';
 import { type Config, engineOptions } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Deps } from './deps.ts';
@@ -78,6 +78,8 @@ function parseAddress(a: string): net.ListenOptions {
 
 export async function startServer(config: Config, opts: { engine?: KV; log?: Logger } = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
+  // The sidecar lives long: its worker threads start now, so its memory is steady from the start.
+  warmEngineWorkers();
   const engine =
     opts.engine ??
     (await openEngine(config.dataDir, engineOptions(config)));
@@ -135,6 +137,7 @@ export async function startServer(config: Config, opts: { engine?: KV; log?: Log
               ...processMemory(),
               flowdb_engine_worker_heap_used_bytes: w?.used ?? 0,
               flowdb_engine_worker_heap_total_bytes: w?.total ?? 0,
+              flowdb_engine_worker_threads: w?.threads ?? 0,
             });
             send(res, path, 200, 'text/plain; version=0.0.4; charset=utf-8', text);
           });

@@ -177,7 +177,9 @@ test('plain curl over HTTP/1.1: Connect JSON, /healthz, /readyz, /metrics', asyn
   assert.match(m.body, /grpc_server_handled_total\{grpc_service="flowdb.v1.KVService",grpc_method="Put",grpc_code="OK"\}/);
   assert.match(m.body, /flowdb_engine_last_seq \d+/);
   assert.match(m.body, /^process_resident_memory_bytes \d+$/m);
-  assert.match(m.body, /^flowdb_engine_worker_heap_total_bytes \d+$/m);
+  // The sidecar starts its engine worker threads before listening (warmEngineWorkers).
+  assert.ok(Number(/^flowdb_engine_worker_heap_total_bytes (\d+)$/m.exec(m.body)?.[1]) > 0, 'worker heaps');
+  assert.match(m.body, /^flowdb_engine_worker_threads 2$/m);
   assert.match(m.body, /^flowdb_engine_table_files_open \d+$/m);
 });
 

@@ -79,7 +79,7 @@ class WorkerPool {
   }
 
   /** V8 heap of the live threads (used, total), bytes; for probes. */
-  async heapBytes(): Promise<{ used: number; total: number }> {
+  async heapBytes(): Promise<{ used: number; total: number; threads: number }> {
     const all = await Promise.all(this.#slots.map((s) => s.worker.getHeapStatistics().catch(() => undefined)));
     let used = 0;
     let total = 0;
@@ -87,14 +87,13 @@ class WorkerPool {
       used += h?.used_heap_size ?? 0;
       total += h?.total_heap_size ?? 0;
     }
-    return { used, total };
+    return { used, total, threads: all.length };
   }
 
-  /** Starts a thread ahead of the first job (module loading takes a while). */
-  warm(): void {
-    if (this.#broken || this.#slots.length > 0) return;
+  /** Starts threads ahead of the first jobs (module loading takes a while), up to `threads`. */
+  warm(threads = 1): void {
     try {
-      this.#spawn();
+      while (!this.#broken && this.#slots.length < Math.min(threads, MAX_WORKERS)) this.#spawn();
     } catch {
       this.#broken = true;
     }
@@ -159,8 +158,16 @@ class WorkerPool {
 
 export const workerPool = new WorkerPool();
 
+/**
+ * Starts every engine worker thread now rather than at the first flush or compaction that needs
+ * one: a long-lived process (the sidecar) then has its steady memory from the start.
+ */
+export function warmEngineWorkers(): void {
+  workerPool.warm(MAX_WORKERS);
+}
+
 /** V8 heap of the process's engine worker threads (every engine shares them), bytes. */
-export function engineWorkerHeap(): Promise<{ used: number; total: number }> {
+export function engineWorkerHeap(): Promise<{ used: number; total: number; threads: number }> {
   return workerPool.heapBytes();
 }
 /** The flush side's name for the one pool. */
