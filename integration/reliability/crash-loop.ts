@@ -40,6 +40,16 @@ runMain(H, async () => {
   let vanished = 0;
   let fullChecks = 0;
   const codes = new Map<string, number>();
+  /** Milliseconds per phase since the last progress line: where a cycle's time goes. */
+  const phase = { start: 0, verify: 0, load: 0, exit: 0, cycles: 0 };
+  const since = (t: number): number => performance.now() - t;
+  const phases = (): string => {
+    const n = Math.max(1, phase.cycles);
+    const per = (ms: number): string => (ms / n).toFixed(0);
+    const line = `per cycle: start ${per(phase.start)} ms, check ${per(phase.verify)} ms, load ${per(phase.load)} ms, exit ${per(phase.exit)} ms`;
+    Object.assign(phase, { start: 0, verify: 0, load: 0, exit: 0, cycles: 0 });
+    return line;
+  };
   const verify = async (baseUrl: string, what: string): Promise<void> => {
     const rep = await rpcCheck(baseUrl, oracle, pending, what);
     survived += rep.survived;
@@ -52,7 +62,7 @@ runMain(H, async () => {
     const rep = await engineCheck(dir, oracle, MEMTABLE, `${what}: engine check`);
     fullChecks++;
     log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units (${oracle.ackedRecords} records) acknowledged, ` +
-      `${rep.records} records checked, tables per level ${rep.tablesPerLevel.join('/')}, load ${await loadAvg()}`);
+      `${rep.records} records checked, tables per level ${rep.tablesPerLevel.join('/')}, check ${(rep.ms / 1000).toFixed(0)} s; ${phases()}; load ${await loadAvg()}`);
   };
 
   for (let cycle = 0; cycle < CYCLES; cycle++) {
@@ -67,8 +77,13 @@ runMain(H, async () => {
       if ((cycle + 1) % FULL_EVERY === 0) await fullCheck(cycle, what);
       continue;
     }
+    let t = performance.now();
     const srv = await spawnServer(dir, { args: ARGS });
+    phase.start += since(t);
+    t = performance.now();
     await verify(srv.baseUrl, `${what}: after restart`);
+    phase.verify += since(t);
+    t = performance.now();
     const stop = new AbortController();
     let stopping = false;
     const load = runLoad({
@@ -77,16 +92,20 @@ runMain(H, async () => {
     });
     await sleep(LONG ? 50 + r.int(500) : 30 + r.int(170));
     stopping = true;
+    phase.load += since(t);
+    t = performance.now();
     srv.proc.kill('SIGKILL');
     stop.abort();
     const exit = await srv.exited;
     if (exit.signal !== 'SIGKILL') throw new Error(`${what}: server exited on its own (${exit.code}): ${srv.stderr()}`);
     const res = await load;
+    phase.exit += since(t);
+    phase.cycles++;
     for (const [k, v] of res.codes) codes.set(k, (codes.get(k) ?? 0) + v);
     if (res.unexpected.length > 0) throw new Error(`${what}: unexpected failures before the kill:\n  ${res.unexpected.slice(0, 10).join('\n  ')}`);
     pending.push(cycle);
     if ((cycle + 1) % 50 === 0 && (cycle + 1) % FULL_EVERY !== 0) {
-      log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units acknowledged, ${survived} in-flight survived, ${vanished} vanished`);
+      log(H, `cycle ${cycle + 1}/${CYCLES}: ${oracle.ackedUnits} units acknowledged, ${survived} in-flight survived, ${vanished} vanished; ${phases()}`);
     }
     if ((cycle + 1) % FULL_EVERY === 0) await fullCheck(cycle, what);
   }

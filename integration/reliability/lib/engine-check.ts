@@ -8,9 +8,12 @@ import { type CheckReport, type Oracle, utf8 } from './oracle.ts';
 export interface EngineCheck extends CheckReport {
   tables: number;
   tablesPerLevel: number[];
+  /** Wall time of the check. */
+  ms: number;
 }
 
 export async function engineCheck(dir: string, oracle: Oracle, memtableBytes: number, what: string): Promise<EngineCheck> {
+  const started = performance.now();
   const db = await openEngine(dir, { sync: { mode: 'always' }, memtableBytes });
   try {
     const damaged = (await db.verify()).filter((t) => t.problems.length > 0);
@@ -20,7 +23,7 @@ export async function engineCheck(dir: string, oracle: Oracle, memtableBytes: nu
     const s = db.stats();
     if (s.lastSeq < oracle.maxAckedSeq) throw new Error(`${what}: lastSeq ${s.lastSeq} < acknowledged seq ${oracle.maxAckedSeq}`);
     const rep = check.finish();
-    return { ...rep, tables: s.sstableCount, tablesPerLevel: s.tablesPerLevel };
+    return { ...rep, tables: s.sstableCount, tablesPerLevel: s.tablesPerLevel, ms: performance.now() - started };
   } finally {
     await db.close();
   }
