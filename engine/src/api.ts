@@ -133,6 +133,9 @@ export interface ScanOptions {
   snapshot?: Snapshot;
 }
 
+/** first(): a scan's options without limit (it reads one record). */
+export type FirstOptions = Omit<ScanOptions, 'limit'>;
+
 export interface GetOptions {
   /** Exact version; omitted: the latest live version. */
   ts?: number;
@@ -243,6 +246,8 @@ export interface KV {
   get(key: Uint8Array, opts?: GetOptions): Promise<Record | undefined>;
   getMany(keys: Uint8Array[], opts?: GetOptions): Promise<(Record | undefined)[]>;
   scan(opts?: ScanOptions): AsyncIterableIterator<Record>;
+  /** The first record scan(opts) would yield, or undefined; no iterator pipeline (point lookups, existence checks). */
+  first(opts?: FirstOptions): Promise<Record | undefined>;
   count(opts?: ScanOptions): Promise<number>;
   deleteRange(start: Uint8Array, end: Uint8Array): Promise<WriteResult>;
   snapshot(): Snapshot;

@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type {
-  BatchOp, CompactRange, EngineEvents, EngineStats, GetOptions, KV, OpenOptions, Record, ScanOptions, Snapshot, TableProblem, WriteResult,
+  BatchOp, CompactRange, EngineEvents, EngineStats, FirstOptions, GetOptions, KV, OpenOptions, Record, ScanOptions, Snapshot, TableProblem, WriteResult,
 } from './api.ts';
 import { Compactor } from './compaction/compactor.ts';
 import { CompactionAborted } from './compaction/merge.ts';
@@ -26,7 +26,8 @@ import { Memtable } from './memtable/memtable.ts';
 import { ArenaPool } from './memtable/skiplist.ts';
 import { type ResolvedOptions, resolveOptions } from './options.ts';
 import {
-  type Bounds, type RunSource, collectTombstones, coveredBy, inBounds, isLive, memtableSource, mergeRuns, resolveVisible,
+  type Bounds, type RunSource, collectTombstones, coveredBy, firstVisible, inBounds, isLive, memtableSource, mergeRuns,
+  resolveVisible,
 } from './read.ts';
 import { BlockCache } from './sstable/block-cache.ts';
 import type { TableFiles } from './sstable/table-files.ts';
@@ -499,8 +500,7 @@ export class Engine implements KV {
       }
       if (hit === null) {
         // The newest version is not live: let the merge path find an older ts.
-        const it = this.scan({ gte: key, lte: key, reverse: true, limit: 1, ...(opts.snapshot ? { snapshot: opts.snapshot } : {}) });
-        for await (const r of it) rec = r;
+        rec = await this.first({ gte: key, lte: key, reverse: true, ...(opts.snapshot ? { snapshot: opts.snapshot } : {}) });
       } else if (hit !== undefined) {
         this.#s.recordsRead++;
         rec = toRecord(hit, false);
@@ -653,13 +653,30 @@ export class Engine implements KV {
     limit: number | undefined, keysOnly: boolean,
   ): AsyncGenerator<Record> {
     if (b === undefined || limit === 0) return;
+    const { sources, tombs } = this.#sources(b, readSeq, reverse, mems, tables, undefined);
+    const now = this.#opts.clock.nowMicros();
+    let n = 0;
+    for await (const e of resolveVisible(mergeRuns(sources, reverse), readSeq, tombs, now)) {
+      this.#s.recordsRead++;
+      yield toRecord(e, keysOnly);
+      if (limit !== undefined && ++n >= limit) return;
+    }
+  }
+
+  /**
+   * The read sources of a scan over `b` at readSeq (memtables, then tables that may hold keys in
+   * range) and the range tombstones that can hide them. `firstRun` sizes the memtables' first run.
+   */
+  #sources(
+    b: Bounds, readSeq: number, reverse: boolean, mems: readonly Memtable[], tables: readonly Table[], firstRun: number | undefined,
+  ): { sources: RunSource[]; tombs: RangeTombstone[] } {
     // A scan of one key (get latest) can skip tables by their bloom filter.
     const pointKey = b.lower !== undefined && b.upper !== undefined && isSuccessorOf(b.upper, b.lower) ? b.lower : undefined;
     const sources: RunSource[] = [];
     const lists: (readonly RangeTombstone[])[] = [];
     for (const mt of mems) {
       if (mt.minSeq > readSeq) continue;
-      sources.push(memtableSource(mt, b, reverse));
+      sources.push(memtableSource(mt, b, reverse, firstRun));
       lists.push(mt.rangeTombstones);
     }
     for (const t of tables) {
@@ -677,13 +694,36 @@ export class Engine implements KV {
       });
       sources.push(it);
     }
-    const tombs = collectTombstones(lists, b, readSeq);
-    const now = this.#opts.clock.nowMicros();
-    let n = 0;
-    for await (const e of resolveVisible(mergeRuns(sources, reverse), readSeq, tombs, now)) {
-      this.#s.recordsRead++;
-      yield toRecord(e, keysOnly);
-      if (limit !== undefined && ++n >= limit) return;
+    return { sources, tombs: collectTombstones(lists, b, readSeq) };
+  }
+
+  /**
+   * The first record scan(opts) would yield (undefined when none), without the scan's iterator
+   * pipeline: what a point lookup in a range or an existence check under a prefix needs.
+   * Honours every scan option but `limit` (INVALID_ARGUMENT).
+   */
+  async first(opts: FirstOptions = {}): Promise<Record | undefined> {
+    this.#checkOpen();
+    if ((opts as ScanOptions).limit !== undefined) throw new FlowError(ErrorCode.INVALID_ARGUMENT, 'first() takes no limit');
+    const b = scanBounds(opts);
+    if (b === undefined) return undefined;
+    const e = await this.#first(b, this.#readSeq(opts.snapshot), opts.reverse === true);
+    if (e === undefined) return undefined;
+    this.#s.recordsRead++;
+    return toRecord(e, opts.keysOnly === true);
+  }
+
+  async #first(b: Bounds, readSeq: number, reverse: boolean): Promise<Entry | undefined> {
+    const mems = [this.#active, ...this.#frozen];
+    const tables = this.#versions.tables();
+    this.#compactor.acquire(tables);
+    for (const mt of mems) mt.retain();
+    try {
+      const { sources, tombs } = this.#sources(b, readSeq, reverse, mems, tables, 1);
+      return await firstVisible(sources, reverse, readSeq, tombs, this.#opts.clock.nowMicros());
+    } finally {
+      this.#compactor.release(tables);
+      for (const mt of mems) mt.release();
     }
   }
 

@@ -27,13 +27,13 @@ export function inBounds(key: Uint8Array, b: Bounds): boolean {
   return (b.lower === undefined || compareBytes(key, b.lower) >= 0) && (b.upper === undefined || compareBytes(key, b.upper) < 0);
 }
 
-/** Runs of a memtable's point entries within bounds. */
-export function memtableSource(mt: Memtable, b: Bounds, reverse: boolean): RunSource {
+/** Runs of a memtable's point entries within bounds; the first run holds at most `firstRun` entries. */
+export function memtableSource(mt: Memtable, b: Bounds, reverse: boolean, firstRun = FIRST_RUN): RunSource {
   const l = mt.list;
   const MIN = Number.MIN_SAFE_INTEGER;
   const MAX = Number.MAX_SAFE_INTEGER;
   let n = reverse ? l.seekLT(b.upper, MIN, MAX) : b.lower === undefined ? l.next(0) : l.seekGE(b.lower, MIN, MAX);
-  let size = FIRST_RUN;
+  let size = firstRun;
   return {
     nextRun(): Entry[] | undefined {
       if (n === 0) return undefined;
@@ -183,4 +183,76 @@ export async function* resolveVisible(
     if (e.seq <= readSeq && (best === undefined || e.seq > best.seq)) best = e;
   }
   if (best !== undefined && isLive(best, tombstones, now)) yield best;
+}
+
+interface FirstCursor {
+  src: RunSource;
+  run: readonly Entry[];
+  i: number;
+}
+
+/** Loads the cursor's next non-empty run; false when the source is exhausted. Awaits only real promises. */
+async function refillFirst(c: FirstCursor): Promise<boolean> {
+  for (;;) {
+    const r = c.src.nextRun();
+    const run = r instanceof Promise ? await r : r;
+    if (run === undefined) return false;
+    if (run.length > 0) {
+      c.run = run;
+      c.i = 0;
+      return true;
+    }
+  }
+}
+
+/**
+ * The first entry resolveVisible(mergeRuns(sources, reverse), ...) would yield, without the
+ * generators: a linear pick over the few sources, one entry at a time. Forward, the first entry
+ * of a (key, ts) group with seq <= readSeq decides the group (seq descends within it), so the
+ * answer is returned before any further entry (or block) is read; reverse reads each group to
+ * its end (seq ascends).
+ */
+export async function firstVisible(
+  sources: readonly RunSource[], reverse: boolean, readSeq: number, tombstones: readonly RangeTombstone[], now: number,
+): Promise<Entry | undefined> {
+  const cs: FirstCursor[] = [];
+  for (const src of sources) {
+    const c: FirstCursor = { src, run: [], i: 0 };
+    if (await refillFirst(c)) cs.push(c);
+  }
+  let best: Entry | undefined;
+  let gKey: Uint8Array | undefined;
+  let gTs = 0;
+  /** Forward: the current group's visible version has been judged (and was not live). */
+  let decided = false;
+  while (cs.length > 0) {
+    let m = 0;
+    let e = (cs[0] as FirstCursor).run[(cs[0] as FirstCursor).i] as Entry;
+    for (let k = 1; k < cs.length; k++) {
+      const c = cs[k] as FirstCursor;
+      const x = c.run[c.i] as Entry;
+      if (reverse ? compareEntries(x, e) > 0 : compareEntries(x, e) < 0) {
+        m = k;
+        e = x;
+      }
+    }
+    if (gKey === undefined || e.ts !== gTs || compareBytes(e.key, gKey) !== 0) {
+      if (best !== undefined && isLive(best, tombstones, now)) return best;
+      best = undefined;
+      decided = false;
+      gKey = e.key;
+      gTs = e.ts;
+    }
+    if (!decided && e.seq <= readSeq && (best === undefined || e.seq > best.seq)) {
+      best = e;
+      if (!reverse) {
+        if (isLive(e, tombstones, now)) return e;
+        best = undefined;
+        decided = true;
+      }
+    }
+    const c = cs[m] as FirstCursor;
+    if (++c.i >= c.run.length && !(await refillFirst(c))) cs.splice(m, 1);
+  }
+  return best !== undefined && isLive(best, tombstones, now) ? best : undefined;
 }
