@@ -14,7 +14,7 @@ import { TableFiles } from './sstable/table-files.ts';
 import { Table } from './sstable/reader.ts';
 import { VersionSet, missingTable } from './version-set.ts';
 import { type FS, type FileLock, joinPath, mkdirDurable } from './vfs/fs.ts';
-import { WalWriter, readWal } from './wal/wal.ts';
+import { type ReadWalResult, WalWriter, readWal } from './wal/wal.ts';
 
 export interface Recovered {
   cache: BlockCache;
@@ -84,11 +84,21 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
   }
 
   const walNum = state.nextFileNum++;
-  const mt = new Memtable(wals.length > 0 ? (wals[0] as number) : walNum);
-  let lastSeq = state.lastSeq;
+  // WAL files that replay nothing (no batch, nothing salvaged away) are removed below: without
+  // this, every open of an idle database would leave one more empty WAL behind.
+  const emptyWals = new Set<number>();
+  let firstLogNum = walNum;
+  const replayed: ReadWalResult[] = [];
   for (let i = 0; i < wals.length; i++) {
-    const path = joinPath(dir, walFileName(wals[i] as number));
-    const res = await readWal(fs, path, { isLastFile: i === wals.length - 1, salvage: opts.walSalvage });
+    const num = wals[i] as number;
+    const res = await readWal(fs, joinPath(dir, walFileName(num)), { isLastFile: i === wals.length - 1, salvage: opts.walSalvage });
+    if (res.batches.length === 0 && res.dropped === 0) emptyWals.add(num);
+    else if (firstLogNum === walNum) firstLogNum = num;
+    replayed.push(res);
+  }
+  const mt = new Memtable(firstLogNum);
+  let lastSeq = state.lastSeq;
+  for (const res of replayed) {
     for (const b of res.batches) {
       for (let j = 0; j < b.entries.length; j++) {
         const e = b.entries[j]!;
@@ -114,7 +124,7 @@ async function recoverLocked(dir: string, opts: ResolvedOptions, lock: FileLock,
     const orphan =
       p !== undefined &&
       ((p.kind === 'table' && !live.has(p.num)) || p.kind === 'temp' || p.kind === 'manifest' ||
-        (p.kind === 'wal' && p.num < state.logNumber));
+        (p.kind === 'wal' && (p.num < state.logNumber || emptyWals.has(p.num))));
     if (orphan) await fs.remove(joinPath(dir, name)).catch(() => undefined);
   }
   return { cache, files, versions, lock, wal, memtable: mt, lastSeq };

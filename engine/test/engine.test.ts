@@ -241,6 +241,22 @@ test('reopen keeps data written across WAL rotations and flushes; seq resumes', 
   await db2.close();
 });
 
+test('reopening an idle database leaves no WAL files behind', async () => {
+  const fs = new MemFS();
+  const wals = async (): Promise<string[]> => (await fs.list('/db')).filter((n) => n.endsWith('.log'));
+  for (let i = 0; i < 20; i++) await (await open(fs)).db.close();
+  assert.equal((await wals()).length, 1);
+  // Unflushed data keeps its WAL through idle reopens, and nothing more piles up.
+  const { db } = await open(fs);
+  await db.write([put('a', '1')]);
+  await db.close();
+  for (let i = 0; i < 20; i++) await (await open(fs)).db.close();
+  assert.ok((await wals()).length <= 2, (await wals()).join(','));
+  const { db: db2 } = await open(fs);
+  assert.deepEqual(await keys(db2), ['a@1']);
+  await db2.close();
+});
+
 test('events: commit, freeze, flush and WAL truncation are reported', async () => {
   const { db } = await open();
   const seen: string[] = [];
