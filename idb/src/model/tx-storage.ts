@@ -117,19 +117,9 @@ export class TxStorage {
 
   async first(lower: Bound | undefined, upper: Bound | undefined, reverse = false, keysOnly = false): Promise<Entry | undefined> {
     if (this.#untouched(lower, upper)) {
-      // Nothing of ours in range: the engine's first record is the answer (no overlay merge).
-      const o = this.#scanOptions(lower, upper, reverse, keysOnly);
-      o.limit = 1;
-      const it = this.#kv.scan(o);
-      let done = false;
-      try {
-        const e = await it.next();
-        done = e.done === true;
-        return done ? undefined : { key: e.value.key, value: e.value.value };
-      } finally {
-        // A finished scan has released what it held already.
-        if (!done) await it.return?.();
-      }
+      // Nothing of ours in range: the engine's first record is the answer (no overlay merge, no scan).
+      const r = await this.#kv.first(this.#scanOptions(lower, upper, reverse, keysOnly));
+      return r === undefined ? undefined : { key: r.key, value: r.value };
     }
     for await (const e of this.scan(lower, upper, reverse, keysOnly)) return e;
     return undefined;
