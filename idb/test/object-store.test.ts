@@ -1,6 +1,7 @@
 /** Object stores: reads, writes, key paths, key generators, ranges, cloning (spec §4.5, §2.11). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_KEY_BYTES } from '@flowdb/engine';
 import { IDBKeyRange, type IDBDatabase } from '../src/index.ts';
 import { done, harness, type Harness, isDomError, open, result } from './support.ts';
 
@@ -122,7 +123,7 @@ test('values are structured clones taken at put(); uncloneable values throw Data
   assert.throws(() => s.put({ f: () => 1 }, 2), isDomError('DataCloneError'));
   assert.throws(() => s.put(Symbol('x'), 3), isDomError('DataCloneError'));
   assert.throws(() => s.put({ shared: new SharedArrayBuffer(4) }, 4), isDomError('DataCloneError'), 'not storable');
-  assert.throws(() => s.put({ deep: [new Map([[1, new Blob(['x'])]])] }, 5), isDomError('DataCloneError'), 'Blob bytes cannot be stored');
+  s.put({ deep: [new Map([[1, new Blob(['x'])]])] }, 5); // Blobs are stored with their bytes (blob-values.test.ts)
   await done(tx);
   const got = await result<typeof v>(ro(db).get(1));
   assert.ok(got.when instanceof Date && got.when.getTime() === 1);
@@ -133,6 +134,8 @@ test('values are structured clones taken at put(); uncloneable values throw Data
   assert.equal(got.big, 10n);
   assert.equal(got.nested.arr[0], 1);
   assert.equal(1 in got.nested.arr, false, 'holes survive');
+  const deep = await result<{ deep: [Map<number, Blob>] }>(ro(db).get(5));
+  assert.equal(await deep.deep[0].get(1)?.text(), 'x');
 }));
 
 test('key generator: starts at 1, follows larger explicit numeric keys, injects at the key path', () => withDb((d) => {
@@ -231,9 +234,9 @@ test('a key past the engine limit fails its request with DataError and leaves no
   const tx = db.transaction('s', 'readwrite');
   const s = tx.objectStore('s');
   s.put({ big: 'small' }, 1);
-  const tooLongKey = s.put('v', 'k'.repeat(70_000));
+  const tooLongKey = s.put('v', 'k'.repeat(MAX_KEY_BYTES));
   tooLongKey.onerror = (e) => e.preventDefault();
-  const tooLongIndexKey = s.put({ big: 'x'.repeat(70_000) }, 1);
+  const tooLongIndexKey = s.put({ big: 'x'.repeat(MAX_KEY_BYTES) }, 1);
   tooLongIndexKey.onerror = (e) => e.preventDefault();
   await done(tx);
   assert.equal(tooLongKey.error?.name, 'DataError');

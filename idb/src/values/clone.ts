@@ -1,9 +1,10 @@
 /**
  * Values: structured clone (https://html.spec.whatwg.org/#structuredserialize) when a value is
- * stored, and node:v8 serialization for its bytes in the engine.
+ * stored, and node:v8 serialization for its bytes in the engine (Blobs: see blob-bytes.ts).
  */
 import { deserialize, serialize } from 'node:v8';
 import { domError } from '../errors.ts';
+import { BLOB_ENVELOPE, containsBlob, deserializeWithBlobs, serializeWithBlobs } from './blob-bytes.ts';
 import { encodeV8 } from './v8-codec.ts';
 
 /** Clones as the spec's "clone a value" does. */
@@ -18,38 +19,26 @@ export interface StoredValue {
   bytes: Uint8Array;
 }
 
-/** Clones and serializes at once, so unstorable values (SharedArrayBuffer, Blob, …) throw DataCloneError now. */
+/** Clones and serializes at once, so unstorable values (SharedArrayBuffer, a closed Blob, …) throw DataCloneError now. */
 export function cloneForStorage(value: unknown): StoredValue {
   const clone = cloneValue(value);
   // The fast encoder takes plain data only (never a Blob): anything else goes the slow way.
   const fast = encodeV8(clone);
   if (fast !== undefined) return { clone, bytes: fast };
-  rejectBlobs(clone);
-  return { clone, bytes: v8Serialize(clone) };
+  return { clone, bytes: slowSerialize(clone) };
 }
 
 /**
- * node:v8 writes a Blob (or File) as an empty object, so storing one would lose its bytes
- * silently: they are refused instead.
+ * Serializes a clone (plain data, no proxies or accessors). node:v8 writes a Blob (or File) as
+ * an empty object, so a clone holding one is stored as an envelope with the Blob's bytes
+ * (blob-bytes.ts).
  */
-function rejectBlobs(root: unknown): void {
-  const seen = new Set<object>();
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
-    seen.add(v);
-    if (v instanceof Blob) throw domError('DataCloneError', 'Blob and File values are not supported');
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) continue;
-    if (v instanceof Map) { for (const [k, x] of v) stack.push(k, x); continue; }
-    if (v instanceof Set) { for (const x of v) stack.push(x); continue; }
-    for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
-  }
+export function serializeValue(value: unknown): Uint8Array {
+  return encodeV8(value) ?? slowSerialize(value);
 }
 
-/** Serializes a clone (plain data, no proxies or accessors: Blobs were refused when it was made). */
-export function serializeValue(value: unknown): Uint8Array {
-  return encodeV8(value) ?? v8Serialize(value);
+function slowSerialize(clone: unknown): Uint8Array {
+  return containsBlob(clone) ? serializeWithBlobs(clone) : v8Serialize(clone);
 }
 
 function v8Serialize(value: unknown): Uint8Array {
@@ -61,5 +50,5 @@ function v8Serialize(value: unknown): Uint8Array {
 }
 
 export function deserializeValue(bytes: Uint8Array): unknown {
-  return deserialize(bytes);
+  return bytes[0] === BLOB_ENVELOPE ? deserializeWithBlobs(bytes) : deserialize(bytes);
 }
