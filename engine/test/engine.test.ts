@@ -1,7 +1,7 @@
 /** Engine behaviour, including a regression test for each known bug of the reference crate (§7.4, §8). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type BatchOp, type Engine, ErrorCode, type OpenOptions, isFlowError, openEngine } from '../src/index.ts';
+import { type BatchOp, type Engine, ErrorCode, type OpenOptions, isFlowError, MAX_KEY_BYTES, openEngine } from '../src/index.ts';
 import { ManualClock } from '../src/testing/index.ts';
 import { MemFS } from '../src/vfs/index.ts';
 
@@ -146,11 +146,11 @@ test('regression: exclusive and unbounded bounds (ref §8.1.9)', async () => {
 
 test('regression: oversized keys and bad ts are rejected, never truncated (ref §8.2.15)', async () => {
   const { db } = await open();
-  await rejectsCode(db.write([put(new Uint8Array(65537), 'x')]), ErrorCode.INVALID_ARGUMENT);
+  await rejectsCode(db.write([put(new Uint8Array(MAX_KEY_BYTES + 1), 'x')]), ErrorCode.INVALID_ARGUMENT);
   await rejectsCode(db.write([{ type: 'put', key: enc('k'), value: enc('v'), ts: 1.5 }]), ErrorCode.INVALID_ARGUMENT);
   await rejectsCode(db.write([{ type: 'put', key: enc('k'), value: enc('v'), ts: 2 ** 60 }]), ErrorCode.INVALID_ARGUMENT);
   await rejectsCode(db.deleteRange(enc('z'), enc('a')), ErrorCode.INVALID_ARGUMENT);
-  const max = new Uint8Array(65536).fill(7);
+  const max = new Uint8Array(MAX_KEY_BYTES).fill(7);
   await db.write([put(max, 'big-key')]);
   await db.flush();
   assert.equal(dec((await db.get(max))?.value), 'big-key');

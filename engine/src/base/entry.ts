@@ -36,7 +36,12 @@ export interface RangeTombstone {
   seq: number;
 }
 
-export const MAX_KEY_BYTES = 65536;
+/**
+ * 1 MiB: every format stores key lengths as varints, so this is a policy bound, generous enough
+ * for IndexedDB's array and string keys (an index entry holds an index key and a primary key).
+ * The server's own default limit (--max-key-bytes) stays 64 KiB.
+ */
+export const MAX_KEY_BYTES = 1 << 20;
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 /**
