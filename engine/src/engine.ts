@@ -707,24 +707,23 @@ export class Engine implements KV {
     if ((opts as ScanOptions).limit !== undefined) throw new FlowError(ErrorCode.INVALID_ARGUMENT, 'first() takes no limit');
     const b = scanBounds(opts);
     if (b === undefined) return undefined;
-    const e = await this.#first(b, this.#readSeq(opts.snapshot), opts.reverse === true);
-    if (e === undefined) return undefined;
-    this.#s.recordsRead++;
-    return toRecord(e, opts.keysOnly === true);
-  }
-
-  async #first(b: Bounds, readSeq: number, reverse: boolean): Promise<Entry | undefined> {
+    const readSeq = this.#readSeq(opts.snapshot);
+    const reverse = opts.reverse === true;
     const mems = [this.#active, ...this.#frozen];
     const tables = this.#versions.tables();
     this.#compactor.acquire(tables);
     for (const mt of mems) mt.retain();
+    let e: Entry | undefined;
     try {
       const { sources, tombs } = this.#sources(b, readSeq, reverse, mems, tables, 1);
-      return await firstVisible(sources, reverse, readSeq, tombs, this.#opts.clock.nowMicros());
+      e = await firstVisible(sources, reverse, readSeq, tombs, this.#opts.clock.nowMicros());
     } finally {
       this.#compactor.release(tables);
       for (const mt of mems) mt.release();
     }
+    if (e === undefined) return undefined;
+    this.#s.recordsRead++;
+    return toRecord(e, opts.keysOnly === true);
   }
 
   // ---- checkpoint, stats -------------------------------------------------------------------

@@ -191,18 +191,23 @@ interface FirstCursor {
   i: number;
 }
 
-/** Loads the cursor's next non-empty run; false when the source is exhausted. Awaits only real promises. */
-async function refillFirst(c: FirstCursor): Promise<boolean> {
+/**
+ * Loads the cursor's next non-empty run; false when the source is exhausted. Synchronous while
+ * the source answers synchronously (memtables): a promise only when a table block is read.
+ */
+function refillFirst(c: FirstCursor): boolean | Promise<boolean> {
   for (;;) {
     const r = c.src.nextRun();
-    const run = r instanceof Promise ? await r : r;
-    if (run === undefined) return false;
-    if (run.length > 0) {
-      c.run = run;
-      c.i = 0;
-      return true;
-    }
+    if (r instanceof Promise) return r.then((run) => (run === undefined ? false : run.length > 0 ? setRun(c, run) : refillFirst(c)));
+    if (r === undefined) return false;
+    if (r.length > 0) return setRun(c, r);
   }
+}
+
+function setRun(c: FirstCursor, run: readonly Entry[]): true {
+  c.run = run;
+  c.i = 0;
+  return true;
 }
 
 /**
@@ -218,7 +223,8 @@ export async function firstVisible(
   const cs: FirstCursor[] = [];
   for (const src of sources) {
     const c: FirstCursor = { src, run: [], i: 0 };
-    if (await refillFirst(c)) cs.push(c);
+    const ok = refillFirst(c);
+    if (ok === true || (ok !== false && await ok)) cs.push(c);
   }
   let best: Entry | undefined;
   let gKey: Uint8Array | undefined;
@@ -252,7 +258,10 @@ export async function firstVisible(
       }
     }
     const c = cs[m] as FirstCursor;
-    if (++c.i >= c.run.length && !(await refillFirst(c))) cs.splice(m, 1);
+    if (++c.i >= c.run.length) {
+      const ok = refillFirst(c);
+      if (ok === false || (ok !== true && !(await ok))) cs.splice(m, 1);
+    }
   }
   return best !== undefined && isLive(best, tombstones, now) ? best : undefined;
 }
