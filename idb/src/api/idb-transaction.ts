@@ -41,6 +41,30 @@ export interface TxHost {
 interface QueuedOp {
   request: IDBRequest | null;
   run: (storage: TxStorage) => Promise<unknown>;
+  /** Creation order of requests, across every transaction (0: an internal op). */
+  seq: number;
+}
+
+/**
+ * Requests that a started transaction is running or is about to fire an event for. Transactions
+ * that run at the same time (readonly ones, or ones with disjoint scopes) fire their requests'
+ * events in the order the requests were made, as browsers do, not in the order their reads
+ * finish: a request whose result is ready first waits for the events of earlier requests that
+ * are already running (never for a request of a transaction that has not started: that one
+ * may be waiting for this transaction to finish).
+ */
+interface InFlight { seq: number; waiters: (() => void)[] | undefined }
+const inFlight = new Set<InFlight>();
+let requestSeq = 0;
+
+async function earlierFired(own: InFlight): Promise<void> {
+  for (;;) {
+    let first: InFlight | undefined;
+    for (const f of inFlight) if (f.seq < own.seq && (first === undefined || f.seq < first.seq)) first = f;
+    if (first === undefined) return;
+    const f = first;
+    await new Promise<void>((resolve) => { (f.waiters ??= []).push(resolve); });
+  }
 }
 
 export interface TxInternals {
@@ -98,12 +122,12 @@ export class IDBTransaction extends IDBEventTarget {
         const req = request ?? new IDBRequest(source, tx);
         if (request) resetRequest(request);
         tx.#pending.add(req);
-        tx.#queue.push({ request: req, run });
+        tx.#queue.push({ request: req, run, seq: ++requestSeq });
         void tx.#pump();
         return req;
       },
       addInternalOp: (tx, run) => {
-        tx.#queue.push({ request: null, run });
+        tx.#queue.push({ request: null, run, seq: 0 });
         void tx.#pump();
       },
       whileInactive: (tx, fn) => {
@@ -219,18 +243,34 @@ export class IDBTransaction extends IDBEventTarget {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }
-        let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+        let flight: InFlight | undefined;
+        if (op.request) {
+          flight = { seq: op.seq, waiters: undefined };
+          inFlight.add(flight);
+        }
         try {
-          outcome = { ok: true, value: await op.run(this.#storage as TxStorage) };
-        } catch (error) {
-          outcome = { ok: false, error };
+          let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+          try {
+            outcome = { ok: true, value: await op.run(this.#storage as TxStorage) };
+          } catch (error) {
+            outcome = { ok: false, error };
+          }
+          if ((this.#state as TxState) === 'finished') break;
+          if (!op.request || !flight) {
+            if (!outcome.ok) this.#abort(toDomError(outcome.error));
+            continue;
+          }
+          if (inFlight.size > 1) {
+            await earlierFired(flight);
+            if ((this.#state as TxState) === 'finished') break;
+          }
+          await this.#fire(op.request, outcome.ok ? { result: outcome.value } : { error: toDomError(outcome.error) });
+        } finally {
+          if (flight) {
+            inFlight.delete(flight);
+            if (flight.waiters) for (const w of flight.waiters) w();
+          }
         }
-        if ((this.#state as TxState) === 'finished') break;
-        if (!op.request) {
-          if (!outcome.ok) this.#abort(toDomError(outcome.error));
-          continue;
-        }
-        await this.#fire(op.request, outcome.ok ? { result: outcome.value } : { error: toDomError(outcome.error) });
       }
     } finally {
       this.#running = false;
