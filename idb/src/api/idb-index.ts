@@ -9,7 +9,7 @@ import { openCursor } from './idb-cursor.ts';
 import { toKeyRange, toRequiredKeyRange } from './idb-key-range.ts';
 import type { IDBObjectStore } from './idb-object-store.ts';
 import type { IDBRequest } from './idb-request.ts';
-import { txi } from './idb-transaction.ts';
+import { frozenNames, txi } from './idb-transaction.ts';
 import { deletedError, toCount, toDirection } from './query-args.ts';
 
 export class IDBIndex {
@@ -34,7 +34,7 @@ export class IDBIndex {
   get keyPath(): KeyPath { return this.#keyPathView; }
   get multiEntry(): boolean { return this.#schema.multiEntry; }
   get unique(): boolean { return this.#schema.unique; }
-  get name(): string { return this.#schema.name; }
+  get name(): string { return frozenNames.get(this) ?? this.#schema.name; }
   /** https://w3c.github.io/IndexedDB/#dom-idbindex-name (rename, versionchange only) */
   set name(value: string) {
     const name = String(value);

@@ -11,7 +11,7 @@ import { openCursor } from './idb-cursor.ts';
 import { IDBIndex } from './idb-index.ts';
 import { toKeyRange, toRequiredKeyRange } from './idb-key-range.ts';
 import type { IDBRequest } from './idb-request.ts';
-import { type IDBTransaction, txi } from './idb-transaction.ts';
+import { type IDBTransaction, frozenNames, txi } from './idb-transaction.ts';
 import { deletedError, toCount, toDirection } from './query-args.ts';
 import { type StringList, stringList } from './string-list.ts';
 
@@ -44,7 +44,7 @@ export class IDBObjectStore {
     return { ref: this.#ref, index: undefined };
   }
 
-  get name(): string { return this.#schema.name; }
+  get name(): string { return frozenNames.get(this) ?? this.#schema.name; }
   /** https://w3c.github.io/IndexedDB/#dom-idbobjectstore-name (rename, versionchange only) */
   set name(value: string) {
     const name = String(value);
@@ -186,6 +186,7 @@ export class IDBObjectStore {
     if (!index) {
       index = new IDBIndex(this, schema, this.#src.ref);
       this.#indexes.set(schema, index);
+      txi.noteHandle(this.#tx, index, schema);
     }
     return index;
   }

@@ -82,8 +82,18 @@ export interface TxInternals {
   outcome(tx: IDBTransaction): Promise<TxOutcome>;
   host(tx: IDBTransaction): TxHost;
   forgetStore(tx: IDBTransaction, store: StoreSchema): void;
+  /** An index handle made in tx: its name is fixed when tx finishes (see frozenNames). */
+  noteHandle(tx: IDBTransaction, handle: object, schema: { readonly name: string }): void;
 }
 export let txi: TxInternals;
+
+/**
+ * Names of object store and index handles whose transaction has finished. A handle's name is
+ * the store's or index's name while its transaction runs (renames and an aborted upgrade's
+ * revert show at once); afterwards it keeps the name it had then, so a later upgrade on
+ * another connection that renames the store or index does not show through an old handle.
+ */
+export const frozenNames = new WeakMap<object, string>();
 
 export class IDBTransaction extends IDBEventTarget {
   #db: IDBDatabase;
@@ -105,6 +115,8 @@ export class IDBTransaction extends IDBEventTarget {
   #head = 0;
   #pending = new Set<IDBRequest>();
   #stores = new Map<StoreSchema, IDBObjectStore>();
+  /** Store and index handles made in this transaction, with their schema (see frozenNames). */
+  #handles: [object, { readonly name: string }][] = [];
   #upgradeSnapshot: SchemaSnapshot | undefined;
   #outcome: Promise<TxOutcome>;
   #resolveOutcome!: (o: TxOutcome) => void;
@@ -139,6 +151,7 @@ export class IDBTransaction extends IDBEventTarget {
       outcome: (tx) => tx.#outcome,
       host: (tx) => tx.#host,
       forgetStore: (tx, store) => { tx.#stores.delete(store); },
+      noteHandle: (tx, handle, schema) => { tx.#handles.push([handle, schema]); },
     };
   }
 
@@ -192,6 +205,7 @@ export class IDBTransaction extends IDBEventTarget {
     if (!store) {
       store = new IDBObjectStore(this, schema);
       this.#stores.set(schema, store);
+      this.#handles.push([store, schema]);
     }
     return store;
   }
@@ -381,6 +395,8 @@ export class IDBTransaction extends IDBEventTarget {
   }
 
   #finish(outcome: TxOutcome): void {
+    for (const [handle, schema] of this.#handles) frozenNames.set(handle, schema.name);
+    this.#handles = [];
     this.#host.scheduler.finished(this);
     this.#host.finished(this);
     this.#resolveOutcome(outcome);
