@@ -3,6 +3,8 @@
  * disjoint scopes) fire their events in the order the requests were made, whichever read
  * finishes first (browsers and fake-indexeddb do; WPT idbtransaction-oncomplete relies on it).
  * A transaction that has not started yet never holds back a running one.
+ * After an upgrade, the open request's success comes before the events of requests made in the
+ * upgrade transaction's complete handler (WPT transaction-create_in_versionchange).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,5 +53,25 @@ test('cross-transaction order: disjoint readwrite transactions fire in request o
   assert.deepEqual(seen, ['t1 getAll', 't2 put', 't3 count', 't4 get two']);
   assert.equal(await result(db.transaction('b').objectStore('b').count()), 2);
   db.close();
+  await h.close();
+});
+
+test('cross-transaction order: after an upgrade, the open request\'s success comes before events of requests made in the complete handler', async () => {
+  const h = await harness();
+  const seen: string[] = [];
+  const req = h.factory.open('db', 1);
+  await new Promise<void>((resolve) => {
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      db.createObjectStore('s').add('v', 1);
+      req.transaction!.oncomplete = () => {
+        seen.push('complete');
+        db.transaction('s').objectStore('s').count().onsuccess = () => { seen.push('count'); resolve(); };
+      };
+    };
+    req.onsuccess = () => seen.push('open success');
+  });
+  assert.deepEqual(seen, ['complete', 'open success', 'count']);
+  req.result.close();
   await h.close();
 });

@@ -184,6 +184,7 @@ export class IDBFactory {
     }
     const db = this.#connect(entry);
     const oldVersion = entry.schema.version;
+    let releaseHold: (() => void) | undefined;
     if (version > oldVersion) {
       await this.#waitForOthers(entry, db, request, oldVersion, version);
       let tx!: ReturnType<typeof dbi.startUpgrade>;
@@ -195,6 +196,7 @@ export class IDBFactory {
         if (r.threw) txi.abort(tx, domError('AbortError', 'an upgradeneeded listener threw'));
       });
       const outcome = await txi.outcome(tx);
+      releaseHold = () => txi.releaseUpgradeHold(tx);
       // The task that fires complete/abort then sets the request's transaction to null: once the
       // handlers' microtasks have run, before any later task (a setTimeout(0) there sees null).
       await new Promise<void>((resolve) => afterMicrotasks(resolve));
@@ -206,13 +208,21 @@ export class IDBFactory {
           if (isNew && this.#shared.entries.get(name) === entry) this.#shared.entries.delete(name);
         }
         settleRequest(request, { error: domError('AbortError', 'the upgrade was aborted or the connection closed') });
-        fire(request, new Event('error', { bubbles: true, cancelable: true }));
+        try {
+          fire(request, new Event('error', { bubbles: true, cancelable: true }));
+        } finally {
+          releaseHold();
+        }
         return;
       }
     }
     await task(() => {
       settleRequest(request, { result: db });
-      fire(request, new Event('success'));
+      try {
+        fire(request, new Event('success'));
+      } finally {
+        releaseHold?.();
+      }
     });
   }
 

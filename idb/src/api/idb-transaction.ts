@@ -57,6 +57,23 @@ interface InFlight { seq: number; waiters: (() => void)[] | undefined }
 const inFlight = new Set<InFlight>();
 let requestSeq = 0;
 
+/**
+ * Holds back the events of requests made from now on until release() (an upgrade's open
+ * request: its success event comes after the upgrade transaction's complete event, before the
+ * events of requests that complete handlers make).
+ */
+function holdLaterEvents(): () => void {
+  const flight: InFlight = { seq: ++requestSeq, waiters: undefined };
+  inFlight.add(flight);
+  const release = (): void => {
+    if (inFlight.delete(flight) && flight.waiters) for (const w of flight.waiters) w();
+  };
+  // A safety net: should the open request's event never come (an internal error), nothing
+  // waits on this for good.
+  setTimeout(release, 1000).unref();
+  return release;
+}
+
 async function earlierFired(own: InFlight): Promise<void> {
   for (;;) {
     let first: InFlight | undefined;
@@ -84,6 +101,8 @@ export interface TxInternals {
   forgetStore(tx: IDBTransaction, store: StoreSchema): void;
   /** An index handle made in tx: its name is fixed when tx finishes (see frozenNames). */
   noteHandle(tx: IDBTransaction, handle: object, schema: { readonly name: string }): void;
+  /** After an upgrade's open request has fired success or error: later requests' events may fire. */
+  releaseUpgradeHold(tx: IDBTransaction): void;
 }
 export let txi: TxInternals;
 
@@ -117,6 +136,8 @@ export class IDBTransaction extends IDBEventTarget {
   #stores = new Map<StoreSchema, IDBObjectStore>();
   /** Store and index handles made in this transaction, with their schema (see frozenNames). */
   #handles: [object, { readonly name: string }][] = [];
+  /** A committed upgrade: held until the open request's event (see holdLaterEvents). */
+  #upgradeHold: (() => void) | undefined;
   #upgradeSnapshot: SchemaSnapshot | undefined;
   #outcome: Promise<TxOutcome>;
   #resolveOutcome!: (o: TxOutcome) => void;
@@ -152,6 +173,7 @@ export class IDBTransaction extends IDBEventTarget {
       host: (tx) => tx.#host,
       forgetStore: (tx, store) => { tx.#stores.delete(store); },
       noteHandle: (tx, handle, schema) => { tx.#handles.push([handle, schema]); },
+      releaseUpgradeHold: (tx) => { tx.#upgradeHold?.(); tx.#upgradeHold = undefined; },
     };
   }
 
@@ -358,6 +380,7 @@ export class IDBTransaction extends IDBEventTarget {
     queueTask(() => {
       this.#host.settling(this);
       this.#state = 'finished';
+      if (this.#mode === 'versionchange') this.#upgradeHold = holdLaterEvents();
       dispatchEvent(new IDBDispatchEvent('complete'), [this]);
       this.#finish('committed');
     });
