@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IDBDatabase } from '../src/index.ts';
 import { done, harness, open, result } from './support.ts';
 
 async function setup() {
@@ -62,7 +63,7 @@ test('cross-transaction order: after an upgrade, the open request\'s success com
   const req = h.factory.open('db', 1);
   await new Promise<void>((resolve) => {
     req.onupgradeneeded = () => {
-      const db = req.result;
+      const db = req.result as IDBDatabase;
       db.createObjectStore('s').add('v', 1);
       req.transaction!.oncomplete = () => {
         seen.push('complete');
@@ -72,6 +73,6 @@ test('cross-transaction order: after an upgrade, the open request\'s success com
     req.onsuccess = () => seen.push('open success');
   });
   assert.deepEqual(seen, ['complete', 'open success', 'count']);
-  req.result.close();
+  (req.result as IDBDatabase).close();
   await h.close();
 });

@@ -326,7 +326,10 @@ export class IDBTransaction extends IDBEventTarget {
       const event = new IDBDispatchEvent(failed ? 'error' : 'success', { bubbles: failed, cancelable: failed });
       const after = (r: DispatchResult): void => {
         afterMicrotasks(() => this.#deactivate());
-        if (r.threw) this.#abort(domError('AbortError', 'an event listener threw'));
+        // Only while the transaction is active: after commit() (committing) a listener's
+        // exception or an unhandled error no longer aborts it (spec: fire a success/error event).
+        if (this.#state !== 'active') { /* committing or finished */ }
+        else if (r.threw) this.#abort(domError('AbortError', 'an event listener threw'));
         else if (failed && !r.defaultPrevented) this.#abort(outcome.error);
         resolve();
       };
