@@ -66,3 +66,17 @@ test('handle names: an aborted upgrade reverts the names of its handles, and the
   db.close();
   await h.close();
 });
+
+test('handle names: a finished upgrade transaction keeps its objectStoreNames when a later upgrade adds a store', async () => {
+  const h = await harness();
+  let first!: { objectStoreNames: ArrayLike<string> };
+  let db = await open(h.factory, 'db', 1, (d, up) => { first = up; d.createObjectStore('s2'); d.createObjectStore('s3'); });
+  db.close();
+  db = await open(h.factory, 'db', 2, (d, up) => {
+    d.createObjectStore('s4');
+    assert.deepEqual(Array.from(up.objectStoreNames), ['s2', 's3', 's4']);
+  });
+  assert.deepEqual(Array.from(first.objectStoreNames), ['s2', 's3']);
+  db.close();
+  await h.close();
+});

@@ -138,6 +138,8 @@ export class IDBTransaction extends IDBEventTarget {
   #handles: [object, { readonly name: string }][] = [];
   /** A committed upgrade: held until the open request's event (see holdLaterEvents). */
   #upgradeHold: (() => void) | undefined;
+  /** A finished upgrade's store names: a later upgrade on another connection does not change them. */
+  #finalNames: string[] | undefined;
   #upgradeSnapshot: SchemaSnapshot | undefined;
   #outcome: Promise<TxOutcome>;
   #resolveOutcome!: (o: TxOutcome) => void;
@@ -200,7 +202,7 @@ export class IDBTransaction extends IDBEventTarget {
   get durability(): IDBTransactionDurability { return this.#durability; }
   get error(): DOMException | null { return this.#error; }
   get objectStoreNames(): StringList {
-    if (this.#mode === 'versionchange') return stringList([...this.#host.schema.stores.keys()]);
+    if (this.#mode === 'versionchange') return stringList(this.#finalNames ?? [...this.#host.schema.stores.keys()]);
     return stringList(this.#names);
   }
   get onabort(): ((ev: Event) => unknown) | null { return this.getHandler('abort'); }
@@ -422,6 +424,7 @@ export class IDBTransaction extends IDBEventTarget {
 
   #finish(outcome: TxOutcome): void {
     for (const [handle, schema] of this.#handles) frozenNames.set(handle, schema.name);
+    if (this.#mode === 'versionchange') this.#finalNames = [...this.#host.schema.stores.keys()];
     this.#handles = [];
     this.#host.scheduler.finished(this);
     this.#host.finished(this);
