@@ -1,5 +1,6 @@
 /** Memory the engine keeps per table and per memtable (issue 3: the long ingest's RSS growth). */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -99,4 +100,19 @@ test('a memtable on reused buffers counts the same bytes as a fresh one (flush p
   assert.equal(pool.size, 0);
   assert.deepEqual(reused, fresh);
   assert.deepEqual(fill(new Memtable(3), []), fresh);
+});
+
+test('engineWorkerHeap() answers when nothing else keeps the event loop alive', () => {
+  // A child process: the test runner itself would keep this process's loop alive.
+  const index = new URL('../src/index.ts', import.meta.url).href;
+  const script = `
+    const { engineWorkerHeap, warmEngineWorkers } = await import(${JSON.stringify(index)});
+    warmEngineWorkers();
+    for (let i = 0; i < 250 && (await engineWorkerHeap()).total === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setImmediate(r));
+    console.log(JSON.stringify(await engineWorkerHeap()));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const h = JSON.parse(r.stdout) as { used: number; total: number; threads: number };
+  assert.ok(h.threads >= 1 && h.total > 0 && h.used > 0 && h.used <= h.total, r.stdout);
 });

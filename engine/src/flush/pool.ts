@@ -36,6 +36,8 @@ interface Slot {
 
 const MAX_WORKERS = 2;
 const WORKER_YOUNG_MB = 12;
+/** How long heapBytes() waits for a thread to report its heap. */
+const HEAP_QUERY_MS = 2000;
 
 export const WORKER_BUNDLE_FILE = 'engine-worker.mjs';
 
@@ -80,7 +82,12 @@ class WorkerPool {
 
   /** V8 heap of the live threads (used, total), bytes; for probes. */
   async heapBytes(): Promise<{ used: number; total: number; threads: number }> {
-    const all = await Promise.all(this.#slots.map((s) => s.worker.getHeapStatistics().catch(() => undefined)));
+    // The threads are unref'd: keep the loop alive while they answer, and give up on one that
+    // does not answer within HEAP_QUERY_MS (counted as 0).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => { timer = setTimeout(r, HEAP_QUERY_MS, undefined); });
+    const all = await Promise.all(this.#slots.map((s) => Promise.race([s.worker.getHeapStatistics().catch(() => undefined), late])))
+      .finally(() => clearTimeout(timer));
     let used = 0;
     let total = 0;
     for (const h of all) {
