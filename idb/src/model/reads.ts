@@ -79,8 +79,16 @@ export async function readFirst(s: TxStorage, src: ReadSource, range: KeyBounds,
 /** getAll / getAllKeys; count 0 means no limit. */
 export async function readAll(s: TxStorage, src: ReadSource, range: KeyBounds | null, count: number, want: 'value' | 'primaryKey'): Promise<unknown[]> {
   const [lo, hi] = sourceBounds(src, range);
+  const keysOnly = want === 'primaryKey' && !src.index;
+  if (count === 1) {
+    // One record: the first match, without a scan.
+    const e = await s.first(lo, hi, false, keysOnly);
+    if (!e) return [];
+    const hit = hitOf(src, e.key);
+    return [want === 'primaryKey' ? hit.primaryKey : await valueOf(s, src, hit, e.value)];
+  }
   const out: unknown[] = [];
-  for await (const e of s.scan(lo, hi, false, want === 'primaryKey' && !src.index)) {
+  for await (const e of s.scan(lo, hi, false, keysOnly)) {
     const hit = hitOf(src, e.key);
     out.push(want === 'primaryKey' ? hit.primaryKey : await valueOf(s, src, hit, e.value));
     if (count > 0 && out.length >= count) break;
