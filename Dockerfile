@@ -27,5 +27,7 @@ EXPOSE 50051
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "/app/healthcheck.mjs"]
-ENTRYPOINT ["node", "/app/server.mjs"]
+# 16 MiB semi-spaces: Node 24 sizes the young generation from the host's memory (128 MB of new
+# space on a 24 GiB node), most of it garbage under write load (BENCHMARKS.md, issue 3).
+ENTRYPOINT ["node", "--max-semi-space-size=16", "/app/server.mjs"]
 CMD []
