@@ -605,20 +605,30 @@ export class Engine implements KV {
     const b = scanBounds(opts);
     const readSeq = this.#readSeq(opts.snapshot);
     const reverse = opts.reverse === true;
+    const { mems, tables } = this.#pin();
+    return this.#holding(mems, tables, this.#scan(b, readSeq, reverse, mems, tables, opts.limit, opts.keysOnly === true));
+  }
+
+  /** The memtables and tables a read sees now, kept alive (files, arenas) until #unpin. */
+  #pin(): { mems: Memtable[]; tables: readonly Table[] } {
     const mems = [this.#active, ...this.#frozen];
     const tables = this.#versions.tables();
     this.#compactor.acquire(tables);
     for (const mt of mems) mt.retain();
-    return this.#holding(mems, tables, this.#scan(b, readSeq, reverse, mems, tables, opts.limit, opts.keysOnly === true));
+    return { mems, tables };
   }
 
-  /** Keeps `tables` (their files) and `mems` (their arenas) alive until the scan finishes or is closed. */
+  #unpin(mems: Memtable[], tables: readonly Table[]): void {
+    this.#compactor.release(tables);
+    for (const mt of mems) mt.release();
+  }
+
+  /** Keeps `tables` and `mems` pinned until the scan finishes or is closed. */
   async *#holding(mems: Memtable[], tables: readonly Table[], it: AsyncGenerator<Record>): AsyncGenerator<Record> {
     try {
       yield* it;
     } finally {
-      this.#compactor.release(tables);
-      for (const mt of mems) mt.release();
+      this.#unpin(mems, tables);
     }
   }
 
@@ -709,17 +719,13 @@ export class Engine implements KV {
     if (b === undefined) return undefined;
     const readSeq = this.#readSeq(opts.snapshot);
     const reverse = opts.reverse === true;
-    const mems = [this.#active, ...this.#frozen];
-    const tables = this.#versions.tables();
-    this.#compactor.acquire(tables);
-    for (const mt of mems) mt.retain();
+    const { mems, tables } = this.#pin();
     let e: Entry | undefined;
     try {
       const { sources, tombs } = this.#sources(b, readSeq, reverse, mems, tables, 1);
       e = await firstVisible(sources, reverse, readSeq, tombs, this.#opts.clock.nowMicros());
     } finally {
-      this.#compactor.release(tables);
-      for (const mt of mems) mt.release();
+      this.#unpin(mems, tables);
     }
     if (e === undefined) return undefined;
     this.#s.recordsRead++;
