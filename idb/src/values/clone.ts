@@ -5,6 +5,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { domError } from '../errors.ts';
 import { BLOB_ENVELOPE, containsBlob, deserializeWithBlobs, serializeWithBlobs } from './blob-bytes.ts';
+import { clonePlain } from './plain-clone.ts';
 import { encodeV8 } from './v8-codec.ts';
 
 /** Clones as the spec's "clone a value" does. */
@@ -21,6 +22,9 @@ export interface StoredValue {
 
 /** Clones and serializes at once, so unstorable values (SharedArrayBuffer, a closed Blob, …) throw DataCloneError now. */
 export function cloneForStorage(value: unknown): StoredValue {
+  // Plain data: clone and bytes in one walk of the original, no script run (plain-clone.ts).
+  const plain = clonePlain(value);
+  if (plain !== undefined) return plain;
   const clone = cloneValue(value);
   // The fast encoder takes plain data only (never a Blob): anything else goes the slow way.
   const fast = encodeV8(clone);
