@@ -62,3 +62,36 @@ test('runs of ascending inserts (the finger path) keep the list ordered', () => 
   assert.deepEqual([...list.ascending(undefined)], sorted);
   assert.deepEqual([...list.descending(undefined)], [...sorted].reverse());
 });
+
+test('searches over keys with long shared prefixes (common-prefix skipping) find what a sorted array finds', () => {
+  let s = 7;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  // Keys under a few shared prefixes, of varied lengths, some prefixes of others.
+  const prefixes = [[1, 0, 0, 0, 1], [1, 0, 0, 0, 1, 7, 7], [1, 0, 0, 0, 2], [1, 0, 0]];
+  const key = (): Uint8Array => {
+    const p = prefixes[Math.floor(r() * prefixes.length)] as number[];
+    const tail = Array.from({ length: Math.floor(r() * 4) }, () => [0, 1, 7, 255][Math.floor(r() * 4)] as number);
+    return new Uint8Array([...p, ...tail]);
+  };
+  const mk = (seq: number): Entry => ({ key: key(), ts: Math.floor(r() * 3), seq, kind: Kind.PUT, expireAt: 0, value: new Uint8Array(0) });
+  const list = new SkipList();
+  const all: Entry[] = [];
+  for (let i = 1; i <= 3000; i++) {
+    // Runs of ascending inserts now and then (the finger path), random ones otherwise.
+    const e = mk(i);
+    list.insert(e);
+    all.push(e);
+    if (i % 500 !== 0) continue;
+    const sorted = [...all].sort(compareEntries);
+    assert.deepEqual([...list.ascending(undefined)], sorted);
+    for (let j = 0; j < 50; j++) {
+      const probe = mk(Math.floor(r() * i));
+      assert.deepEqual([...list.ascending(probe)], sorted.filter((x) => compareEntries(x, probe) >= 0));
+      assert.deepEqual([...list.descending(probe)], sorted.filter((x) => compareEntries(x, probe) < 0).reverse());
+    }
+  }
+  const sorted = [...all].sort(compareEntries);
+  const asc = new SkipList();
+  for (const e of sorted) asc.insert(e);
+  assert.deepEqual([...asc.ascending(undefined)], sorted);
+});

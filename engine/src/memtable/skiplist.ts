@@ -117,6 +117,13 @@ export class SkipList {
   #rand = 0x9e3779b9;
   /** The finger: the last insert's node (levels below its height), else its predecessors. */
   #prev = new Int32Array(MAX_HEIGHT);
+  /**
+   * Set by #cmp: the common prefix length of the last compared keys. A search keeps it for its
+   * predecessor (< key) and its stop node (>= key): every node between them shares at least the
+   * smaller of the two with the key (byte order), so their comparisons start there. Keys under
+   * one prefix (an IndexedDB store's records, an index's entries) skip the shared bytes.
+   */
+  #lcp = 0;
   #last = NIL;
 
   constructor(pool?: ArenaPool) {
@@ -217,18 +224,23 @@ export class SkipList {
     return off;
   }
 
-  /** Internal-order comparison of node n with (key, ts, seq). */
-  #cmp(n: number, key: Uint8Array, ts: number, seq: number): number {
+  /**
+   * Internal-order comparison of node n with (key, ts, seq). The caller may know that the first
+   * `from` key bytes are equal (see the searches); #lcp is left at the common prefix length of
+   * the two keys' bytes.
+   */
+  #cmp(n: number, key: Uint8Array, ts: number, seq: number, from = 0): number {
     const ints = this.#ints;
     const b = n * NI;
     const c = this.#chunks[ints[b] as number] as Uint8Array;
     const o = ints[b + 1] as number;
     const kl = ints[b + 2] as number;
     const len = kl < key.length ? kl : key.length;
-    for (let i = 0; i < len; i++) {
+    for (let i = from < len ? from : len; i < len; i++) {
       const d = (c[o + i] as number) - (key[i] as number);
-      if (d !== 0) return d;
+      if (d !== 0) { this.#lcp = i; return d; }
     }
+    this.#lcp = len;
     if (kl !== key.length) return kl - key.length;
     const nts = this.#nums[n * NF] as number;
     if (nts !== ts) return nts < ts ? -1 : 1;
@@ -269,9 +281,14 @@ export class SkipList {
       top = lvl;
       x = prev[lvl] as number;
     }
+    // lo: common prefix of x and the key (0 when unknown); hi: of the stop node (0: none yet).
+    let lo = 0;
+    let hi = 0;
     for (let lvl = top; lvl >= 0; lvl--) {
       let nx = links[this.#linkBase(x) + lvl] as number;
-      while (nx !== NIL && this.#cmp(nx, e.key, e.ts, e.seq) < 0) {
+      while (nx !== NIL) {
+        if (this.#cmp(nx, e.key, e.ts, e.seq, lo < hi ? lo : hi) >= 0) { hi = this.#lcp; break; }
+        lo = this.#lcp;
         x = nx;
         nx = links[this.#linkBase(x) + lvl] as number;
       }
@@ -317,9 +334,13 @@ export class SkipList {
   seekGE(key: Uint8Array, ts: number, seq: number): number {
     const links = this.#links;
     let x = NIL;
+    let lo = 0;
+    let hi = 0;
     for (let lvl = this.#height - 1; lvl >= 0; lvl--) {
       let nx = links[this.#linkBase(x) + lvl] as number;
-      while (nx !== NIL && this.#cmp(nx, key, ts, seq) < 0) {
+      while (nx !== NIL) {
+        if (this.#cmp(nx, key, ts, seq, lo < hi ? lo : hi) >= 0) { hi = this.#lcp; break; }
+        lo = this.#lcp;
         x = nx;
         nx = links[this.#linkBase(x) + lvl] as number;
       }
