@@ -76,15 +76,19 @@ function double(x: number): void {
 function string(s: string): void {
   const n = s.length;
   if (n > MAX_STRING) throw BAIL;
-  let oneByte = true;
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0xff) { oneByte = false; break; }
-  if (oneByte) {
-    ensure(6 + n);
-    buf[len++] = T_ONE_BYTE;
-    varint(n);
-    for (let i = 0; i < n; i++) buf[len++] = s.charCodeAt(i);
-    return;
+  // One-byte (latin1) written optimistically; a wider code unit rewinds to the two-byte form.
+  const start = len;
+  ensure(6 + n);
+  buf[len++] = T_ONE_BYTE;
+  varint(n);
+  let i = 0;
+  for (; i < n; i++) {
+    const u = s.charCodeAt(i);
+    if (u > 0xff) break;
+    buf[len++] = u;
   }
+  if (i === n) return;
+  len = start;
   const bytes = n * 2;
   ensure(7 + bytes);
   // As V8 does: the UTF-16 payload starts at an even offset.
@@ -189,8 +193,29 @@ export function clonePlain(value: unknown): { clone: unknown; bytes: Uint8Array 
     for (let i = 0; i < count; i++) seen[i] = undefined;
     count = 0;
   }
-  const bytes = new U8(len);
-  for (let i = 0; i < len; i++) bytes[i] = buf[i] as number;
+  return { clone, bytes: output() };
+}
+
+/**
+ * Values are carved out of shared slabs: a fresh ArrayBuffer per value (~150 bytes, off the V8
+ * heap) cost more than the rest of the walk. A slab lives while any of its values does (the
+ * transaction's overlay until commit; the engine copies what it keeps).
+ */
+const SLAB = 16384;
+const MAX_IN_SLAB = 1024;
+let slab = new ArrayBuffer(SLAB);
+let slabUsed = 0;
+
+function output(): Uint8Array {
+  let out: Uint8Array;
+  if (len > MAX_IN_SLAB) {
+    out = new U8(len);
+  } else {
+    if (slabUsed + len > SLAB) { slab = new ArrayBuffer(SLAB); slabUsed = 0; }
+    out = new U8(slab, slabUsed, len);
+    slabUsed += (len + 7) & ~7;
+  }
+  for (let i = 0; i < len; i++) out[i] = buf[i] as number;
   if (buf.length > 1 << 16) buf = new U8(1024);
-  return { clone, bytes };
+  return out;
 }
