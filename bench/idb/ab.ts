@@ -5,8 +5,10 @@
  * that separate runs of run.ts or profile.ts (cold JIT, load swings) do not.
  *   git archive <commit> idb | tar -x -C /tmp/idb-base
  *   mkdir -p /tmp/idb-base/node_modules/@flowdb && ln -s "$PWD/engine" /tmp/idb-base/node_modules/@flowdb/engine
- *   node bench/idb/ab.ts --base /tmp/idb-base [--rounds 9] [--systems base,new,fake] [--n 20000]
+ *   node bench/idb/ab.ts --base /tmp/idb-base [--rounds 9] [--systems base,new,fake] [--n 20000] [--base-engine]
  * Systems over the engine are durable (sync always, walSyncedOnWrite, durability strict).
+ * --base-engine: system base runs over the engine in <base>/engine/src too (git archive <commit>
+ * idb engine | tar -x -C <base>), so engine changes count; without it both use this tree's engine.
  * Prints the median and every round's process CPU µs/op per phase.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,8 +26,13 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '9' },
     systems: { type: 'string', default: 'base,new,fake' },
     n: { type: 'string', default: '20000' },
+    'base-engine': { type: 'boolean', default: false },
   },
 });
+type OpenEngine = typeof openEngine;
+const baseOpenEngine: OpenEngine = args['base-engine']
+  ? ((await import(join(args.base ?? '.', 'engine/src/index.ts'))) as { openEngine: OpenEngine }).openEngine
+  : openEngine;
 type CreateFactory = (o: { kv: unknown; walSyncedOnWrite?: boolean }) => unknown;
 const factories: Record<string, CreateFactory> = {};
 const systems = args.systems.split(',');
@@ -51,7 +58,7 @@ async function measure(key: string, ops: number, fn: () => Promise<unknown>): Pr
 for (let r = 0; r < Number(args.rounds); r++) {
   for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
     const dir = mkdtempSync(join(tmpdir(), 'idb-ab-'));
-    const engine = await openEngine(dir, { sync: { mode: 'always' } });
+    const engine = await (s === 'base' ? baseOpenEngine : openEngine)(dir, { sync: { mode: 'always' } });
     const create = factories[s];
     const idb = (create === undefined ? new IDBFactory() : create({ kv: engine, walSyncedOnWrite: true })) as FactoryLike;
     const durability = s === 'fake' ? 'default' : 'strict';
