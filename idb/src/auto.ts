@@ -24,6 +24,7 @@ const globals: Record<string, unknown> = {
   IDBIndex: idb.IDBIndex,
   IDBCursor: idb.IDBCursor,
   IDBCursorWithValue: idb.IDBCursorWithValue,
+  IDBRecord: idb.IDBRecord,
   IDBKeyRange: idb.IDBKeyRange,
   IDBRequest: idb.IDBRequest,
   IDBOpenDBRequest: idb.IDBOpenDBRequest,

@@ -8,6 +8,7 @@ export { IDBTransaction } from './api/idb-transaction.ts';
 export { IDBObjectStore, type IDBIndexParameters } from './api/idb-object-store.ts';
 export { IDBIndex } from './api/idb-index.ts';
 export { IDBCursor, IDBCursorWithValue } from './api/idb-cursor.ts';
+export { IDBRecord } from './api/idb-record.ts';
 export { IDBKeyRange } from './api/idb-key-range.ts';
 export { IDBRequest, IDBOpenDBRequest } from './api/idb-request.ts';
 export { IDBVersionChangeEvent, type IDBVersionChangeEventInit, setExceptionReporter } from './events.ts';

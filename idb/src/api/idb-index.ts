@@ -3,14 +3,15 @@ import { requireArgs } from './args.ts';
 import { domError } from '../errors.ts';
 import type { KeyPath } from '../keys/key-path.ts';
 import type { IndexSchema } from '../model/catalog.ts';
-import { type ReadSource, countIn, readAll, readFirst } from '../model/reads.ts';
+import { type ReadKind, type ReadSource, type RecordSnapshot, countIn, readAll, readFirst } from '../model/reads.ts';
 import type { StoreRef } from '../model/records.ts';
 import { openCursor } from './idb-cursor.ts';
 import { toKeyRange, toRequiredKeyRange } from './idb-key-range.ts';
 import type { IDBObjectStore } from './idb-object-store.ts';
 import type { IDBRequest } from './idb-request.ts';
 import { frozenNames, txi } from './idb-transaction.ts';
-import { deletedError, toCount, toDirection } from './query-args.ts';
+import { deletedError, getAllArgs, toCount, toDirection, toGetAllOptions } from './query-args.ts';
+import { IDBRecord } from './idb-record.ts';
 
 export class IDBIndex {
   #store: IDBObjectStore;
@@ -71,20 +72,32 @@ export class IDBIndex {
     return txi.addRequest(this.#store.transaction, this, (s) => readFirst(s, src, range, 'primaryKey'));
   }
 
-  getAll(query?: unknown, count?: number): IDBRequest {
-    this.#readable();
-    const range = toKeyRange(query);
-    const n = toCount(count);
-    const src = this.#src;
-    return txi.addRequest(this.#store.transaction, this, (s) => readAll(s, src, range, n, 'value'));
+  getAll(queryOrOptions?: unknown, count?: number): IDBRequest {
+    return this.#getAll('value', queryOrOptions, toCount(count));
   }
 
-  getAllKeys(query?: unknown, count?: number): IDBRequest {
+  getAllKeys(queryOrOptions?: unknown, count?: number): IDBRequest {
+    return this.#getAll('primaryKey', queryOrOptions, toCount(count));
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbindex-getallrecords : an Array of IDBRecord. */
+  getAllRecords(options?: unknown): IDBRequest {
+    const o = toGetAllOptions(options);
     this.#readable();
-    const range = toKeyRange(query);
-    const n = toCount(count);
+    const range = toKeyRange(o.query);
     const src = this.#src;
-    return txi.addRequest(this.#store.transaction, this, (s) => readAll(s, src, range, n, 'primaryKey'));
+    return txi.addRequest(this.#store.transaction, this, async (s) => {
+      const snapshots = await readAll(s, src, range, o.count, 'record', o.direction) as RecordSnapshot[];
+      return snapshots.map((r) => new IDBRecord(r));
+    });
+  }
+
+  /** #create-a-request-to-retrieve-multiple-items for getAll/getAllKeys (count: the converted argument). */
+  #getAll(want: ReadKind, queryOrOptions: unknown, count: number): IDBRequest {
+    this.#readable();
+    const a = getAllArgs(queryOrOptions, count);
+    const src = this.#src;
+    return txi.addRequest(this.#store.transaction, this, (s) => readAll(s, src, a.range, a.count, want, a.direction));
   }
 
   count(query?: unknown): IDBRequest {

@@ -4,7 +4,7 @@ import { domError } from '../errors.ts';
 import { type Key, toKeyOrInvalid } from '../keys/key.ts';
 import { type KeyPath, NOT_A_KEY, NO_VALUE, canInjectKey, extractKey, toKeyPath } from '../keys/key-path.ts';
 import type { IndexSchema, StoreSchema } from '../model/catalog.ts';
-import { type ReadSource, countIn, readAll, readFirst } from '../model/reads.ts';
+import { type ReadKind, type ReadSource, type RecordSnapshot, countIn, readAll, readFirst } from '../model/reads.ts';
 import { type StoreRef, backfillIndex, clearStore, deleteRecords, dropIndex, storeRecord } from '../model/records.ts';
 import { cloneForStorage } from '../values/clone.ts';
 import { openCursor } from './idb-cursor.ts';
@@ -12,7 +12,8 @@ import { IDBIndex } from './idb-index.ts';
 import { toKeyRange, toRequiredKeyRange } from './idb-key-range.ts';
 import type { IDBRequest } from './idb-request.ts';
 import { type IDBTransaction, frozenNames, txi } from './idb-transaction.ts';
-import { deletedError, toCount, toDirection } from './query-args.ts';
+import { deletedError, getAllArgs, toCount, toDirection, toGetAllOptions } from './query-args.ts';
+import { IDBRecord } from './idb-record.ts';
 import { type StringList, stringList } from './string-list.ts';
 
 export interface IDBIndexParameters {
@@ -138,20 +139,32 @@ export class IDBObjectStore {
     return txi.addRequest(this.#tx, this, (st) => readFirst(st, src, range, 'primaryKey'));
   }
 
-  getAll(query?: unknown, count?: number): IDBRequest {
-    this.#readable();
-    const range = toKeyRange(query);
-    const n = toCount(count);
-    const src = this.#src;
-    return txi.addRequest(this.#tx, this, (st) => readAll(st, src, range, n, 'value'));
+  getAll(queryOrOptions?: unknown, count?: number): IDBRequest {
+    return this.#getAll('value', queryOrOptions, toCount(count));
   }
 
-  getAllKeys(query?: unknown, count?: number): IDBRequest {
+  getAllKeys(queryOrOptions?: unknown, count?: number): IDBRequest {
+    return this.#getAll('primaryKey', queryOrOptions, toCount(count));
+  }
+
+  /** https://w3c.github.io/IndexedDB/#dom-idbobjectstore-getallrecords : an Array of IDBRecord. */
+  getAllRecords(options?: unknown): IDBRequest {
+    const o = toGetAllOptions(options);
     this.#readable();
-    const range = toKeyRange(query);
-    const n = toCount(count);
+    const range = toKeyRange(o.query);
     const src = this.#src;
-    return txi.addRequest(this.#tx, this, (st) => readAll(st, src, range, n, 'primaryKey'));
+    return txi.addRequest(this.#tx, this, async (st) => {
+      const snapshots = await readAll(st, src, range, o.count, 'record', o.direction) as RecordSnapshot[];
+      return snapshots.map((r) => new IDBRecord(r));
+    });
+  }
+
+  /** #create-a-request-to-retrieve-multiple-items for getAll/getAllKeys (count: the converted argument). */
+  #getAll(want: ReadKind, queryOrOptions: unknown, count: number): IDBRequest {
+    this.#readable();
+    const a = getAllArgs(queryOrOptions, count);
+    const src = this.#src;
+    return txi.addRequest(this.#tx, this, (st) => readAll(st, src, a.range, a.count, want, a.direction));
   }
 
   count(query?: unknown): IDBRequest {

@@ -76,23 +76,78 @@ export async function readFirst(s: TxStorage, src: ReadSource, range: KeyBounds,
   return want === 'primaryKey' ? hit.primaryKey : valueOf(s, src, hit, e.value);
 }
 
-/** getAll / getAllKeys; count 0 means no limit. */
-export async function readAll(s: TxStorage, src: ReadSource, range: KeyBounds | null, count: number, want: 'value' | 'primaryKey'): Promise<unknown[]> {
+/** What getAll (value), getAllKeys (primaryKey) and getAllRecords (record) return per match. */
+export type ReadKind = 'value' | 'primaryKey' | 'record';
+
+/** #record-snapshot: what getAllRecords yields per match, before it becomes an IDBRecord. */
+export interface RecordSnapshot {
+  key: Key;
+  primaryKey: Key;
+  value: unknown;
+}
+
+/** Index entries' index-key bytes (prefix excluded) are equal. */
+function sameIndexKey(a: Uint8Array, aEnd: number, b: Uint8Array, bEnd: number, from: number): boolean {
+  if (aEnd !== bEnd) return false;
+  for (let i = from; i < aEnd; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * #retrieve-multiple-items-from-an-object-store / -from-an-index: getAll, getAllKeys and
+ * getAllRecords; count 0 means no limit. One scan in the direction's order, stopped at count.
+ * nextunique/prevunique keep the first (lowest primary key) entry of each index key, as the
+ * cursor directions do; on a store, or an index whose keys are unique, they are next/prev.
+ */
+export async function readAll(s: TxStorage, src: ReadSource, range: KeyBounds | null, count: number, want: ReadKind, direction: IDBCursorDirection = 'next'): Promise<unknown[]> {
   const [lo, hi] = sourceBounds(src, range);
   const keysOnly = want === 'primaryKey' && !src.index;
-  if (count === 1) {
-    // One record: the first match, without a scan.
-    const e = await s.first(lo, hi, false, keysOnly);
-    if (!e) return [];
+  const reverse = direction === 'prev' || direction === 'prevunique';
+  const unique = src.index !== undefined && !src.index.unique && (direction === 'nextunique' || direction === 'prevunique');
+  const item = async (e: { key: Uint8Array; value: Uint8Array }): Promise<unknown> => {
     const hit = hitOf(src, e.key);
-    return [want === 'primaryKey' ? hit.primaryKey : await valueOf(s, src, hit, e.value)];
+    if (want === 'primaryKey') return hit.primaryKey;
+    const value = await valueOf(s, src, hit, e.value);
+    return want === 'value' ? value : { key: hit.key, primaryKey: hit.primaryKey, value } satisfies RecordSnapshot;
+  };
+  if (count === 1 && !(unique && reverse)) {
+    // One record: the first match in scan order, without a scan.
+    const e = await s.first(lo, hi, reverse, keysOnly);
+    return e ? [await item(e)] : [];
   }
   const out: unknown[] = [];
-  for await (const e of s.scan(lo, hi, false, keysOnly)) {
-    const hit = hitOf(src, e.key);
-    out.push(want === 'primaryKey' ? hit.primaryKey : await valueOf(s, src, hit, e.value));
-    if (count > 0 && out.length >= count) break;
+  if (!unique) {
+    for await (const e of s.scan(lo, hi, reverse, keysOnly)) {
+      out.push(await item(e));
+      if (count > 0 && out.length >= count) break;
+    }
+    return out;
   }
+  // Unique directions over an index: entries of one index key are adjacent, in primary key order.
+  const n = prefixOf(src).length;
+  let last: { key: Uint8Array; value: Uint8Array } | undefined;
+  let lastEnd = 0;
+  for await (const e of s.scan(lo, hi, reverse, keysOnly)) {
+    const end = skipKey(e.key, n);
+    const same = last !== undefined && sameIndexKey(e.key, end, last.key, lastEnd, n);
+    if (!reverse) {
+      // nextunique: the first entry of each key in ascending order.
+      if (same) continue;
+      out.push(await item(e));
+      if (count > 0 && out.length >= count) break;
+      last = e;
+      lastEnd = end;
+      continue;
+    }
+    // prevunique: descending, so a key's lowest primary key is the last of its run.
+    if (last !== undefined && !same) {
+      out.push(await item(last));
+      if (count > 0 && out.length >= count) { last = undefined; break; }
+    }
+    last = e;
+    lastEnd = end;
+  }
+  if (reverse && last !== undefined) out.push(await item(last));
   return out;
 }
 
