@@ -134,3 +134,27 @@ test('no inherited setter or patched built-in runs', () => {
     Date.prototype.getTime = getTime;
   }
 });
+
+test('objects with internal slots pass for nothing else when their prototype is switched', () => {
+  const swap = <T extends object>(o: T, proto: object): T => Object.setPrototypeOf(o, proto) as T;
+  const odd: object[] = [
+    swap([1, 2], Object.prototype), swap(new Date(1), Object.prototype), swap(new Map([[1, 2]]), Object.prototype),
+    swap(new Set([1]), Object.prototype), swap(/x/, Object.prototype), swap(new Error('e'), Object.prototype),
+    swap(new Uint8Array(2), Object.prototype), swap(new ArrayBuffer(2), Object.prototype),
+    swap(Object(1) as object, Object.prototype), swap(Promise.resolve(), Object.prototype),
+    swap(new WeakMap(), Object.prototype), swap(new Map().keys(), Object.prototype),
+    swap({ a: 1 }, Array.prototype), swap({ a: 1 }, Date.prototype), swap(new Date(2), Array.prototype),
+  ];
+  for (const o of odd) {
+    assert.equal(clonePlain(o), undefined);
+    assert.equal(clonePlain({ nested: o }), undefined);
+  }
+  // cloneForStorage still gives what structuredClone gives (or throws as it does).
+  for (const o of odd) {
+    let expected: unknown;
+    let threw: unknown;
+    try { expected = structuredClone(o); } catch (e) { threw = e; }
+    if (threw !== undefined) assert.throws(() => cloneForStorage(o));
+    else assert.deepStrictEqual(cloneForStorage(o).clone, expected);
+  }
+});

@@ -7,7 +7,8 @@
  * (~2.5 µs of ~6 µs for a 150-byte document). Walking the original instead is only the same
  * when no script can tell: nothing here calls a getter, a Proxy trap, a setter or a patched
  * built-in. Each property is read through its descriptor (an accessor bails before it is
- * called); a Proxy, an arguments object or any other prototype bails; the clone is built from
+ * called); a Proxy, any other prototype, or an object with internal slots (an arguments object,
+ * a Map, a Date, … whose prototype was switched to Object.prototype) bails; the clone is built from
  * fresh literals, and a key that names a property of Object.prototype (or an index of
  * Array.prototype) bails so that no inherited setter runs. Bailing is free of side effects, so
  * the caller then clones the usual way (structuredClone then encodeV8 or node:v8), which
@@ -17,7 +18,27 @@
  */
 import { types } from 'node:util';
 
-const { isProxy, isArgumentsObject } = types;
+const { isProxy, isDate } = types;
+const isArray = Array.isArray;
+/**
+ * Objects with internal slots that V8's serializer writes specially or refuses: with their
+ * prototype switched to Object.prototype they would pass for plain objects by prototype alone.
+ * The specially written types come first. Not told apart: Node's host objects (a Blob, a
+ * KeyObject, … with a switched prototype; the Blob path in clone.ts goes by prototype too, and
+ * types.isKeyObject costs µs) and slot-holding built-ins util.types cannot name (WeakRef,
+ * FinalizationRegistry, Intl objects, array/string iterators): structuredClone refuses those
+ * (DataCloneError) where this copies their own enumerable properties.
+ */
+const {
+  isArgumentsObject, isRegExp, isMap, isSet, isBoxedPrimitive, isNativeError, isAnyArrayBuffer, isArrayBufferView,
+  isPromise, isWeakMap, isWeakSet, isMapIterator, isSetIterator, isGeneratorObject, isExternal, isModuleNamespaceObject,
+} = types;
+// One call site per check (a loop over them made each a slow generic call).
+function exotic(v: object): boolean {
+  return isArray(v) || isDate(v) || isArgumentsObject(v) || isRegExp(v) || isMap(v) || isSet(v) || isBoxedPrimitive(v) ||
+    isNativeError(v) || isAnyArrayBuffer(v) || isArrayBufferView(v) || isPromise(v) || isWeakMap(v) || isWeakSet(v) ||
+    isMapIterator(v) || isSetIterator(v) || isGeneratorObject(v) || isExternal(v) || isModuleNamespaceObject(v);
+}
 const { getPrototypeOf, getOwnPropertyDescriptor, keys: ownKeys } = Object;
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -127,7 +148,7 @@ function walk(v: unknown, depth: number): unknown {
   remember(v);
   const p = getPrototypeOf(v) as unknown;
   if (p === OBJECT_PROTO) {
-    if (isArgumentsObject(v)) throw BAIL;
+    if (exotic(v)) throw BAIL;
     buf[len++] = T_OBJECT;
     const ks = ownKeys(v);
     const out: Record<string, unknown> = {};
@@ -146,6 +167,7 @@ function walk(v: unknown, depth: number): unknown {
     return out;
   }
   if (p === ARRAY_PROTO) {
+    if (!isArray(v)) throw BAIL;
     const a = v as unknown[];
     const n = a.length;
     if (n > MAX_ARRAY || ownKeys(a).length !== n) throw BAIL;
@@ -165,6 +187,7 @@ function walk(v: unknown, depth: number): unknown {
     return out;
   }
   if (p === DATE_PROTO) {
+    if (!isDate(v)) throw BAIL;
     const t = timeOf(v as Date);
     buf[len++] = T_DATE;
     double(t);
